@@ -1,0 +1,183 @@
+package pam
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Sentinel errors. Every error this package returns for one of these causes
+// wraps the matching sentinel, so callers test with [errors.Is].
+var (
+	// ErrInvalidTTL: the token TTL is not a whole number of minutes in 1..43200.
+	ErrInvalidTTL = errors.New("pam: invalid ttl")
+	// ErrNoPermissions: the request grants nothing, or an entry grants no bits.
+	ErrNoPermissions = errors.New("pam: no permissions")
+	// ErrInvalidPermission: a permission bit the resource type does not accept.
+	ErrInvalidPermission = errors.New("pam: invalid permission")
+	// ErrInvalidMeta: a meta key or value the service cannot store.
+	ErrInvalidMeta = errors.New("pam: invalid meta")
+	// ErrMixedAPIs: the deprecated users/spaces API mixed with channels/groups/uuids.
+	ErrMixedAPIs = errors.New("pam: deprecated users/spaces API mixed with the current one")
+	// ErrMissingSecretKey: an operation that must be signed, without a secret key.
+	ErrMissingSecretKey = errors.New("pam: missing secret key")
+	// ErrMissingPublishKey: an operation that must be signed, without a publish key.
+	ErrMissingPublishKey = errors.New("pam: missing publish key")
+	// ErrMissingToken: an operation that needs a token was given none.
+	ErrMissingToken = errors.New("pam: missing token")
+	// ErrMalformedToken: the token string is not a well-formed Access Manager v3 token.
+	ErrMalformedToken = errors.New("pam: malformed token")
+	// ErrUnsupportedVersion: the token has a version other than 2.
+	ErrUnsupportedVersion = errors.New("pam: unsupported token version")
+	// ErrTokenExpired: the token's TTL has run out.
+	ErrTokenExpired = errors.New("pam: token expired")
+	// ErrUUIDMismatch: the token is bound to another uuid.
+	ErrUUIDMismatch = errors.New("pam: authorized uuid mismatch")
+	// ErrPermissionDenied: the token does not grant the requested access.
+	ErrPermissionDenied = errors.New("pam: permission denied")
+)
+
+// maxErrorBody bounds how much of a response body an [APIError] keeps.
+const maxErrorBody = 4 << 10
+
+// ErrorDetail is one entry of the "details" list in an Access Manager error.
+type ErrorDetail struct {
+	// Message says what was wrong, e.g. "Range should be 1 to 43200 minute(s).".
+	Message string `json:"message"`
+	// Location names the offending field, e.g. "ttl" or "permissions.resources.uuids.u1".
+	Location string `json:"location"`
+	// LocationType is where Location is: "body", "path" or "query".
+	LocationType string `json:"locationType"`
+}
+
+// APIError is an error response from the service. Test for it with
+// [errors.As]:
+//
+//	var apiErr *pam.APIError
+//	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusForbidden { … }
+type APIError struct {
+	// StatusCode is the HTTP status of the response.
+	StatusCode int
+	// Service is the service that answered, e.g. "Access Manager".
+	Service string
+	// Message is the top-level error message, e.g. "Invalid ttl".
+	Message string
+	// Source is the operation the service names, e.g. "grant" or "revoke".
+	Source string
+	// Details lists the individual problems, when the service gave them.
+	Details []ErrorDetail
+	// Body is the raw response body, truncated to a few KiB. It is set only
+	// when the body is not an error object this package understands.
+	Body []byte
+	// Payload holds the resources named by a v2-style 403 ("Forbidden"), if any.
+	Payload *ErrorPayload
+
+	op string // "grant token", "revoke token", …
+}
+
+// ErrorPayload lists the resources a 403 "Forbidden" response names.
+type ErrorPayload struct {
+	Channels      []string `json:"channels,omitempty"`
+	ChannelGroups []string `json:"channel-groups,omitempty"`
+}
+
+// Error describes the failure in one line; it never contains the request
+// URL, signature or token.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("pam: ")
+	if e.op != "" {
+		b.WriteString(e.op)
+		b.WriteString(": ")
+	}
+	b.WriteString("service answered ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	for _, d := range e.Details {
+		b.WriteString("; ")
+		if d.Location != "" {
+			b.WriteString(d.Location)
+			b.WriteString(": ")
+		}
+		b.WriteString(d.Message)
+	}
+	if e.Payload != nil {
+		if len(e.Payload.Channels) > 0 {
+			b.WriteString(" (channels: ")
+			b.WriteString(strings.Join(e.Payload.Channels, ", "))
+			b.WriteString(")")
+		}
+		if len(e.Payload.ChannelGroups) > 0 {
+			b.WriteString(" (channel groups: ")
+			b.WriteString(strings.Join(e.Payload.ChannelGroups, ", "))
+			b.WriteString(")")
+		}
+	}
+	if e.Message == "" && len(e.Body) > 0 {
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(string(e.Body)))
+	}
+	return b.String()
+}
+
+// Is lets errors.Is(err, ErrTokenExpired) and errors.Is(err,
+// ErrPermissionDenied) match the service's own 403 answers.
+func (e *APIError) Is(target error) bool {
+	if e.StatusCode != 403 {
+		return false
+	}
+	msg := strings.ToLower(e.Message)
+	switch target {
+	case ErrTokenExpired:
+		return strings.Contains(msg, "token is expired")
+	case ErrPermissionDenied:
+		return msg != "feature disabled" && msg != "invalid signature"
+	}
+	return false
+}
+
+// errorBody is both shapes of an Access Manager error body: the v3 shape
+// with an "error" object, and the flat shape with "error": true.
+type errorBody struct {
+	Error   json.RawMessage `json:"error"`
+	Status  int             `json:"status"`
+	Service string          `json:"service"`
+	Message string          `json:"message"`
+	Payload *ErrorPayload   `json:"payload"`
+}
+
+type errorObject struct {
+	Message string        `json:"message"`
+	Source  string        `json:"source"`
+	Details []ErrorDetail `json:"details"`
+}
+
+// newAPIError decodes an error response body. A body it cannot read as an
+// error object is kept, truncated, in Body.
+func newAPIError(op string, status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status, op: op}
+	var eb errorBody
+	if err := json.Unmarshal(body, &eb); err == nil {
+		e.Service = eb.Service
+		e.Message = eb.Message
+		e.Payload = eb.Payload
+		var obj errorObject
+		if len(eb.Error) > 0 && eb.Error[0] == '{' && json.Unmarshal(eb.Error, &obj) == nil {
+			e.Message = obj.Message
+			e.Source = obj.Source
+			e.Details = obj.Details
+		}
+		if e.Message != "" || e.Service != "" {
+			return e
+		}
+	}
+	if len(body) > maxErrorBody {
+		body = body[:maxErrorBody]
+	}
+	e.Body = append([]byte(nil), body...)
+	return e
+}
