@@ -51,33 +51,33 @@ func (r *TokenRequest) AuthorizedUUID(id string) *TokenRequest {
 
 // Channel grants p on the channel name.
 func (r *TokenRequest) Channel(name string, p Permission) *TokenRequest {
-	return r.add(&r.res, Channel, name, p)
+	return r.add(false, Channel, name, p)
 }
 
 // ChannelGroup grants p on the channel group name.
 func (r *TokenRequest) ChannelGroup(name string, p Permission) *TokenRequest {
-	return r.add(&r.res, ChannelGroup, name, p)
+	return r.add(false, ChannelGroup, name, p)
 }
 
 // UUID grants p on the uuid name (its App Context metadata).
 func (r *TokenRequest) UUID(name string, p Permission) *TokenRequest {
-	return r.add(&r.res, UUID, name, p)
+	return r.add(false, UUID, name, p)
 }
 
 // ChannelPattern grants p on every channel whose name matches the regular
 // expression re.
 func (r *TokenRequest) ChannelPattern(re string, p Permission) *TokenRequest {
-	return r.add(&r.pat, Channel, re, p)
+	return r.add(true, Channel, re, p)
 }
 
 // ChannelGroupPattern grants p on every channel group whose name matches re.
 func (r *TokenRequest) ChannelGroupPattern(re string, p Permission) *TokenRequest {
-	return r.add(&r.pat, ChannelGroup, re, p)
+	return r.add(true, ChannelGroup, re, p)
 }
 
 // UUIDPattern grants p on every uuid that matches re.
 func (r *TokenRequest) UUIDPattern(re string, p Permission) *TokenRequest {
-	return r.add(&r.pat, UUID, re, p)
+	return r.add(true, UUID, re, p)
 }
 
 // Meta adds a key and a scalar value (string, bool, integer, finite float
@@ -106,7 +106,7 @@ func (r *TokenRequest) AuthorizedUserID(id string) *TokenRequest {
 //
 // Deprecated: use [TokenRequest.Channel].
 func (r *TokenRequest) Space(name string, p Permission) *TokenRequest {
-	return r.add(&r.res, Space, name, p)
+	return r.add(false, Space, name, p)
 }
 
 // SpacePattern grants p on every space that matches re, sent as a channel
@@ -114,14 +114,14 @@ func (r *TokenRequest) Space(name string, p Permission) *TokenRequest {
 //
 // Deprecated: use [TokenRequest.ChannelPattern].
 func (r *TokenRequest) SpacePattern(re string, p Permission) *TokenRequest {
-	return r.add(&r.pat, Space, re, p)
+	return r.add(true, Space, re, p)
 }
 
 // User grants p on the user name, sent as a uuid.
 //
 // Deprecated: use [TokenRequest.UUID].
 func (r *TokenRequest) User(name string, p Permission) *TokenRequest {
-	return r.add(&r.res, User, name, p)
+	return r.add(false, User, name, p)
 }
 
 // UserPattern grants p on every user that matches re, sent as a uuid
@@ -129,12 +129,16 @@ func (r *TokenRequest) User(name string, p Permission) *TokenRequest {
 //
 // Deprecated: use [TokenRequest.UUIDPattern].
 func (r *TokenRequest) UserPattern(re string, p Permission) *TokenRequest {
-	return r.add(&r.pat, User, re, p)
+	return r.add(true, User, re, p)
 }
 
-func (r *TokenRequest) add(set *[5]map[string]Permission, rt ResourceType, name string, p Permission) *TokenRequest {
+func (r *TokenRequest) add(pattern bool, rt ResourceType, name string, p Permission) *TokenRequest {
 	if r == nil {
 		return nil
+	}
+	set := &r.res
+	if pattern {
+		set = &r.pat
 	}
 	m := set[rt]
 	if m == nil {
@@ -370,8 +374,7 @@ func appendPermMap(b []byte, m, also map[string]Permission) []byte {
 	return append(b, '}')
 }
 
-// appendJSONScalar appends a meta value. Validate has checked its type;
-// anything else is written as null.
+// appendJSONScalar appends a meta value.
 func appendJSONScalar(b []byte, v any) []byte {
 	switch v := v.(type) {
 	case nil:
@@ -400,10 +403,11 @@ func appendJSONScalar(b []byte, v any) []byte {
 		return strconv.AppendUint(b, uint64(v), 10)
 	case uint64:
 		return strconv.AppendUint(b, v, 10)
-	case float32, float64:
-		if out, err := json.Marshal(v); err == nil {
-			return append(b, out...)
-		}
+	}
+	// Floats, and values Validate rejects (so that MarshalJSON still shows
+	// them), go through encoding/json; what it cannot encode is null.
+	if out, err := json.Marshal(v); err == nil {
+		return append(b, out...)
 	}
 	return append(b, "null"...)
 }
