@@ -1,0 +1,511 @@
+package pam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxTTL is the longest token lifetime the service accepts by default.
+const MaxTTL = 43200 * time.Minute
+
+// TokenRequest describes the token to grant: its lifetime, the resources
+// and patterns it gives access to, an optional authorized uuid and meta
+// data. It is a plain value with no I/O; build it with the chainable
+// methods, check it with [TokenRequest.Validate] and send it with
+// [Client.GrantToken].
+//
+// Granting the same name twice ORs the permission bits. Methods on a nil
+// *TokenRequest do nothing and return nil.
+type TokenRequest struct {
+	ttl                 time.Duration
+	authorizedUUID      string
+	hasAuthorizedUUID   bool
+	authorizedUserID    string
+	hasAuthorizedUserID bool
+	res                 [5]map[string]Permission // indexed by ResourceType
+	pat                 [5]map[string]Permission
+	meta                map[string]any
+}
+
+// NewTokenRequest starts a request for a token that lives for ttl, which
+// must be a whole number of minutes from 1 minute to 43200 minutes (30 days).
+func NewTokenRequest(ttl time.Duration) *TokenRequest {
+	return &TokenRequest{ttl: ttl}
+}
+
+// AuthorizedUUID binds the token to one uuid: only a client with that uuid
+// may use it.
+func (r *TokenRequest) AuthorizedUUID(id string) *TokenRequest {
+	if r != nil {
+		r.authorizedUUID, r.hasAuthorizedUUID = id, true
+	}
+	return r
+}
+
+// Channel grants p on the channel name.
+func (r *TokenRequest) Channel(name string, p Permission) *TokenRequest {
+	return r.add(false, Channel, name, p)
+}
+
+// ChannelGroup grants p on the channel group name.
+func (r *TokenRequest) ChannelGroup(name string, p Permission) *TokenRequest {
+	return r.add(false, ChannelGroup, name, p)
+}
+
+// UUID grants p on the uuid name (its App Context metadata).
+func (r *TokenRequest) UUID(name string, p Permission) *TokenRequest {
+	return r.add(false, UUID, name, p)
+}
+
+// ChannelPattern grants p on every channel whose name matches the regular
+// expression re.
+func (r *TokenRequest) ChannelPattern(re string, p Permission) *TokenRequest {
+	return r.add(true, Channel, re, p)
+}
+
+// ChannelGroupPattern grants p on every channel group whose name matches re.
+func (r *TokenRequest) ChannelGroupPattern(re string, p Permission) *TokenRequest {
+	return r.add(true, ChannelGroup, re, p)
+}
+
+// UUIDPattern grants p on every uuid that matches re.
+func (r *TokenRequest) UUIDPattern(re string, p Permission) *TokenRequest {
+	return r.add(true, UUID, re, p)
+}
+
+// Meta adds a key and a scalar value (string, bool, integer, finite float
+// or nil) to the token's meta data.
+func (r *TokenRequest) Meta(key string, value any) *TokenRequest {
+	if r != nil {
+		if r.meta == nil {
+			r.meta = make(map[string]any)
+		}
+		r.meta[key] = value
+	}
+	return r
+}
+
+// AuthorizedUserID binds the token to one user id.
+//
+// Deprecated: use [TokenRequest.AuthorizedUUID]; it is sent the same way.
+func (r *TokenRequest) AuthorizedUserID(id string) *TokenRequest {
+	if r != nil {
+		r.authorizedUserID, r.hasAuthorizedUserID = id, true
+	}
+	return r
+}
+
+// Space grants p on the space name, sent as a channel.
+//
+// Deprecated: use [TokenRequest.Channel].
+func (r *TokenRequest) Space(name string, p Permission) *TokenRequest {
+	return r.add(false, Space, name, p)
+}
+
+// SpacePattern grants p on every space that matches re, sent as a channel
+// pattern.
+//
+// Deprecated: use [TokenRequest.ChannelPattern].
+func (r *TokenRequest) SpacePattern(re string, p Permission) *TokenRequest {
+	return r.add(true, Space, re, p)
+}
+
+// User grants p on the user name, sent as a uuid.
+//
+// Deprecated: use [TokenRequest.UUID].
+func (r *TokenRequest) User(name string, p Permission) *TokenRequest {
+	return r.add(false, User, name, p)
+}
+
+// UserPattern grants p on every user that matches re, sent as a uuid
+// pattern.
+//
+// Deprecated: use [TokenRequest.UUIDPattern].
+func (r *TokenRequest) UserPattern(re string, p Permission) *TokenRequest {
+	return r.add(true, User, re, p)
+}
+
+func (r *TokenRequest) add(pattern bool, rt ResourceType, name string, p Permission) *TokenRequest {
+	if r == nil {
+		return nil
+	}
+	set := &r.res
+	if pattern {
+		set = &r.pat
+	}
+	m := set[rt]
+	if m == nil {
+		m = make(map[string]Permission)
+		set[rt] = m
+	}
+	m[name] |= p
+	return r
+}
+
+// usesDeprecated and usesCurrent report which of the two grant APIs the
+// request uses.
+func (r *TokenRequest) usesDeprecated() bool {
+	return r.hasAuthorizedUserID || len(r.res[Space]) > 0 || len(r.res[User]) > 0 ||
+		len(r.pat[Space]) > 0 || len(r.pat[User]) > 0
+}
+
+func (r *TokenRequest) usesCurrent() bool {
+	for _, rt := range [...]ResourceType{Channel, ChannelGroup, UUID} {
+		if len(r.res[rt]) > 0 || len(r.pat[rt]) > 0 {
+			return true
+		}
+	}
+	return r.hasAuthorizedUUID
+}
+
+// Validate checks the request as the service would, without sending it, and
+// reports every problem at once (joined with [errors.Join]). Each problem
+// wraps one of [ErrInvalidTTL], [ErrNoPermissions], [ErrInvalidPermission],
+// [ErrInvalidMeta] or [ErrMixedAPIs]. Regular expressions are left to the
+// service, whose dialect is not Go's; [TokenRequest.Lint] warns about them.
+func (r *TokenRequest) Validate() error {
+	if r == nil {
+		return fmt.Errorf("%w: the token request is nil; build one with pam.NewTokenRequest", ErrNoPermissions)
+	}
+	var errs []error
+	if r.ttl%time.Minute != 0 || r.ttl < time.Minute || r.ttl > MaxTTL {
+		errs = append(errs, fmt.Errorf("%w: %v is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute", ErrInvalidTTL, r.ttl))
+	}
+	if r.usesDeprecated() && r.usesCurrent() {
+		errs = append(errs, fmt.Errorf("%w: Space, SpacePattern, User, UserPattern and AuthorizedUserID cannot be combined with Channel, ChannelGroup, UUID, their patterns or AuthorizedUUID; use only the current methods", ErrMixedAPIs))
+	}
+	if r.hasAuthorizedUUID && r.authorizedUUID == "" {
+		errs = append(errs, fmt.Errorf("%w: the authorized uuid is empty; pass the uuid the token is for, or leave AuthorizedUUID out to mint a token any uuid may use", ErrInvalidPermission))
+	}
+	if r.hasAuthorizedUserID && r.authorizedUserID == "" {
+		errs = append(errs, fmt.Errorf("%w: the authorized user id is empty; pass the user id the token is for, or leave AuthorizedUserID out", ErrInvalidPermission))
+	}
+	entries := 0
+	for _, kind := range [...]struct {
+		set     *[5]map[string]Permission
+		pattern bool
+	}{{&r.res, false}, {&r.pat, true}} {
+		for rt, m := range kind.set {
+			entries += len(m)
+			errs = appendEntryErrors(errs, ResourceType(rt), kind.pattern, m)
+		}
+	}
+	if entries == 0 {
+		errs = append(errs, fmt.Errorf("%w: the request grants nothing; add a resource or pattern, e.g. Channel(\"room-1\", pam.Read)", ErrNoPermissions))
+	}
+	errs = appendMetaErrors(errs, r.meta)
+	return errors.Join(errs...)
+}
+
+// appendEntryErrors checks the entries of one type, in name order.
+func appendEntryErrors(errs []error, rt ResourceType, pattern bool, m map[string]Permission) []error {
+	what := rt.singular()
+	if pattern {
+		what += " pattern"
+	}
+	allowed := rt.Allowed()
+	for _, name := range sortedKeys(m) {
+		p := m[name]
+		switch {
+		case name == "":
+			errs = append(errs, fmt.Errorf("%w: a %s with an empty name; give every entry a non-empty name", ErrInvalidPermission, what))
+		case !utf8.ValidString(name):
+			errs = append(errs, fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidPermission, what, name))
+		case p == 0:
+			errs = append(errs, fmt.Errorf("%w: %s %q is granted no permission; pass at least one, e.g. pam.%s", ErrNoPermissions, what, name, exampleBit(rt)))
+		case p&^allowed != 0:
+			errs = append(errs, fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt, allowed))
+		}
+	}
+	return errs
+}
+
+func exampleBit(rt ResourceType) string {
+	if rt == UUID || rt == User {
+		return "Get"
+	}
+	return "Read"
+}
+
+// appendMetaErrors checks that every meta value is a scalar JSON can carry.
+func appendMetaErrors(errs []error, meta map[string]any) []error {
+	for _, k := range sortedKeys(meta) {
+		if k == "" {
+			errs = append(errs, fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta))
+			continue
+		}
+		if !utf8.ValidString(k) {
+			errs = append(errs, fmt.Errorf("%w: meta key %q is not valid UTF-8", ErrInvalidMeta, k))
+			continue
+		}
+		switch v := meta[k].(type) {
+		case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		case string:
+			if !utf8.ValidString(v) {
+				errs = append(errs, fmt.Errorf("%w: meta %q: the string is not valid UTF-8", ErrInvalidMeta, k))
+			}
+		case float32:
+			if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
+				errs = append(errs, fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v))
+			}
+		case float64:
+			if math.IsInf(v, 0) || math.IsNaN(v) {
+				errs = append(errs, fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v))
+			}
+		default:
+			errs = append(errs, fmt.Errorf("%w: meta %q: a value of type %T is not a scalar; meta takes strings, booleans, integers, finite floats and nil", ErrInvalidMeta, k, v))
+		}
+	}
+	return errs
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// MarshalJSON returns the grant request body exactly as
+// [Client.GrantToken] sends it. It does not validate the request.
+func (r *TokenRequest) MarshalJSON() ([]byte, error) {
+	if r == nil {
+		return []byte("null"), nil
+	}
+	return r.appendBody(make([]byte, 0, r.bodySizeHint())), nil
+}
+
+// bodySizeHint estimates the body's length so it is built in one allocation.
+func (r *TokenRequest) bodySizeHint() int {
+	n := 256 + len(r.authorizedUUID) + len(r.authorizedUserID)
+	for rt := range r.res {
+		for name := range r.res[rt] {
+			n += len(name) + 8
+		}
+		for name := range r.pat[rt] {
+			n += len(name) + 8
+		}
+	}
+	return n + 32*len(r.meta)
+}
+
+// appendBody appends the grant body: ttl, then permissions with resources
+// and patterns (all five type maps, names sorted), meta (always an object)
+// and uuid (only when set). The deprecated spaces and users go out as
+// channels and uuids; the users and spaces maps stay empty, as every
+// official SDK sends them.
+func (r *TokenRequest) appendBody(b []byte) []byte {
+	b = append(b, `{"ttl":`...)
+	b = strconv.AppendInt(b, int64(r.ttl/time.Minute), 10)
+	b = append(b, `,"permissions":{"resources":`...)
+	b = appendGrants(b, &r.res)
+	b = append(b, `,"patterns":`...)
+	b = appendGrants(b, &r.pat)
+	b = append(b, `,"meta":{`...)
+	for i, k := range sortedKeys(r.meta) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONScalar(b, r.meta[k])
+	}
+	b = append(b, '}')
+	switch {
+	case r.hasAuthorizedUUID:
+		b = append(b, `,"uuid":`...)
+		b = appendJSONString(b, r.authorizedUUID)
+	case r.hasAuthorizedUserID:
+		b = append(b, `,"uuid":`...)
+		b = appendJSONString(b, r.authorizedUserID)
+	}
+	return append(b, "}}"...)
+}
+
+func appendGrants(b []byte, set *[5]map[string]Permission) []byte {
+	b = append(b, `{"channels":`...)
+	b = appendPermMap(b, set[Channel], set[Space])
+	b = append(b, `,"groups":`...)
+	b = appendPermMap(b, set[ChannelGroup], nil)
+	b = append(b, `,"uuids":`...)
+	b = appendPermMap(b, set[UUID], set[User])
+	return append(b, `,"users":{},"spaces":{}}`...)
+}
+
+// appendPermMap appends the union of two name→bits maps as a JSON object
+// with sorted keys.
+func appendPermMap(b []byte, m, also map[string]Permission) []byte {
+	if len(also) > 0 {
+		merged := make(map[string]Permission, len(m)+len(also))
+		for k, v := range m {
+			merged[k] |= v
+		}
+		for k, v := range also {
+			merged[k] |= v
+		}
+		m = merged
+	}
+	b = append(b, '{')
+	if len(m) == 1 {
+		for k, v := range m {
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = strconv.AppendUint(b, uint64(v), 10)
+		}
+	} else {
+		for i, k := range sortedKeys(m) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			b = strconv.AppendUint(b, uint64(m[k]), 10)
+		}
+	}
+	return append(b, '}')
+}
+
+// appendJSONScalar appends a meta value.
+func appendJSONScalar(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendJSONString(b, v)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int8:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int16:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case uint:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint8:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint16:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint32:
+		return strconv.AppendUint(b, uint64(v), 10)
+	case uint64:
+		return strconv.AppendUint(b, v, 10)
+	}
+	// Floats, and values Validate rejects (so that MarshalJSON still shows
+	// them), go through encoding/json; what it cannot encode is null.
+	if out, err := json.Marshal(v); err == nil {
+		return append(b, out...)
+	}
+	return append(b, "null"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string with the escaping
+// encoding/json uses (including <, > and & as \u003c, \u003e, \u0026, and
+// invalid UTF-8 as \ufffd), so bodies match the official Go SDK's.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// grantResponse is the body of a successful grant.
+type grantResponse struct {
+	Data struct {
+		Token string `json:"token"`
+	} `json:"data"`
+}
+
+// GrantToken asks the service for a token as r describes and returns it.
+// It validates r first (see [TokenRequest.Validate]) and checks that the
+// client has the secret and publish keys; when either check fails nothing is
+// sent. An error answer from the service is an *[APIError].
+func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
+	const op = "grant token"
+	errs := []error{r.Validate()}
+	errs = append(errs, c.signingKeysError(op))
+	if err := errors.Join(errs...); err != nil {
+		return "", err
+	}
+	body := r.appendBody(make([]byte, 0, r.bodySizeHint()))
+	data, err := c.do(ctx, op, "POST", "/v3/pam/"+escapePathSegment(c.keys.Subscribe)+"/grant", body)
+	if err != nil {
+		return "", err
+	}
+	var resp grantResponse
+	if err := json.Unmarshal(data, &resp); err != nil {
+		return "", fmt.Errorf("pam: %s: the service's answer is not the expected JSON (%v); check the origin points at PubNub", op, err)
+	}
+	if resp.Data.Token == "" {
+		return "", fmt.Errorf("pam: %s: the service answered without a token; check the origin points at PubNub", op)
+	}
+	return resp.Data.Token, nil
+}
+
+// signingKeysError reports a missing secret or publish key.
+func (c *Client) signingKeysError(op string) error {
+	var errs []error
+	if c.keys.Secret == "" {
+		errs = append(errs, fmt.Errorf("%w: %s needs Keys.Secret to sign the request; only servers should hold it", ErrMissingSecretKey, op))
+	}
+	if c.keys.Publish == "" {
+		errs = append(errs, fmt.Errorf("%w: %s needs Keys.Publish, which is part of every signature", ErrMissingPublishKey, op))
+	}
+	return errors.Join(errs...)
+}
