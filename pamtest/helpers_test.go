@@ -25,8 +25,8 @@ func newClock(t time.Time) *clock {
 	return c
 }
 
-func (c *clock) Now() time.Time { t := <-c.ch; c.ch <- t; return t }
-func (c *clock) Set(t time.Time) { <-c.ch; c.ch <- t }
+func (c *clock) Now() time.Time      { t := <-c.ch; c.ch <- t; return t }
+func (c *clock) Set(t time.Time)     { <-c.ch; c.ch <- t }
 func (c *clock) Add(d time.Duration) { t := <-c.ch; c.ch <- t.Add(d) }
 
 // newTestServer starts an emulator closed at the end of the test.
