@@ -62,7 +62,12 @@ func (h *handler) grant(w http.ResponseWriter, q *request) {
 		fail(e)
 		return
 	}
-	token := h.mint(g, q.now.Unix())
+	token, err := h.mint(g, q.now.Unix())
+	if err != nil {
+		// Only meta can fail to encode; parseMeta already bounds it.
+		fail(newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` cannot be stored in a token.", "permissions.meta", "body"))
+		return
+	}
 	var ok grantOK
 	ok.Data.Message = "Success"
 	ok.Data.Token = token
@@ -314,7 +319,7 @@ func convertNumbers(v any, depth int) (any, string) {
 // mint builds and signs a token: version 2, issued now, signed with
 // HMAC-SHA256 over the unsigned CBOR map with the keyset's secret key, and
 // encoded as URL-safe base64 with padding.
-func (h *handler) mint(g *grantRequest, now int64) string {
+func (h *handler) mint(g *grantRequest, now int64) (string, error) {
 	t := &tokencodec.Token{
 		Version:   2,
 		Timestamp: uint64(max(now, 0)),
@@ -325,8 +330,16 @@ func (h *handler) mint(g *grantRequest, now int64) string {
 		UUID:      g.uuid,
 		HasUUID:   g.hasUUID,
 	}
-	t.Sig = h.mac(tokencodec.Encode(t, false))
-	return base64.URLEncoding.EncodeToString(tokencodec.Encode(t, true))
+	unsigned, err := tokencodec.Encode(t, false)
+	if err != nil {
+		return "", err
+	}
+	t.Sig = h.mac(unsigned)
+	signed, err := tokencodec.Encode(t, true)
+	if err != nil {
+		return "", err
+	}
+	return base64.URLEncoding.EncodeToString(signed), nil
 }
 
 // mac is HMAC-SHA256 of b with the keyset's secret key.

@@ -2,14 +2,9 @@ package pamtest
 
 import (
 	"bytes"
-	"encoding/base64"
-	"strings"
 
 	"github.com/pamkit/pam/internal/tokencodec"
 )
-
-// maxTokenLen bounds the token strings the emulator decodes.
-const maxTokenLen = 32 << 10
 
 // sigTrailer is how a 32-byte "sig" entry begins: the byte-string key "sig"
 // and the header of a 32-byte byte string.
@@ -25,17 +20,12 @@ const (
 )
 
 // decodeToken decodes a presented token string (URL-safe or standard
-// base64, padded or not) and checks its signature against the keyset's
+// base64, padded or not, possibly percent-encoded) and checks its signature against the keyset's
 // secret. The signed bytes are the token's own CBOR without its final "sig"
 // entry (the map header counting one entry fewer), which is exactly what
 // [tokencodec.Encode] produces without the signature.
 func (h *handler) decodeToken(s string) (*tokencodec.Token, tokenFault) {
-	if s == "" || len(s) > maxTokenLen {
-		return nil, tokenMalformed
-	}
-	s = strings.TrimRight(s, "=")
-	s = strings.NewReplacer("+", "-", "/", "_").Replace(s)
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	b, err := tokencodec.Unwrap(nil, s)
 	if err != nil {
 		return nil, tokenMalformed
 	}
