@@ -72,7 +72,7 @@ type request struct {
 	rawPath string   // the path exactly as the client sent it
 	segs    []string // rawPath split on "/", still escaped; segs[0] == ""
 	params  []sign.Param
-	perr    bool // the query could not be decoded
+	badQS   bool // some of the query could not be decoded
 }
 
 // param returns the first value of the query parameter key.
@@ -147,8 +147,9 @@ func parseQuery(raw string) (params []sign.Param, ok bool) {
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := &request{r: r, now: h.now(), rawPath: rawPath(r)}
 	q.segs = strings.Split(q.rawPath, "/")
-	q.params, q.perr = parseQuery(r.URL.RawQuery)
-	q.perr = !q.perr
+	var ok bool
+	q.params, ok = parseQuery(r.URL.RawQuery)
+	q.badQS = !ok
 	s := q.segs
 	switch {
 	case len(s) >= 5 && s[1] == "v3" && s[2] == "pam" && s[4] == "grant":
@@ -201,7 +202,7 @@ func (h *handler) verify(q *request, body []byte) *apiError {
 	if !ok || got == "" {
 		return newAPIError(http.StatusForbidden, msgInvalidSignature, detailMissingSignature, "signature", "query")
 	}
-	if q.perr {
+	if q.badQS {
 		return newAPIError(http.StatusForbidden, msgInvalidSignature, detailBadSignature, "signature", "query")
 	}
 	params := make([]sign.Param, 0, len(q.params))
