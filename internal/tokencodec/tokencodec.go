@@ -1,28 +1,112 @@
 // Package tokencodec reads and writes the CBOR layout of Access Manager v3
 // tokens (wire.md §5): a map with byte-string keys v, t, ttl, res, pat, meta,
 // uuid (optional) and sig, in that order.
+//
+// Two decoders live here. [DecodeInto] (and [Decode]) is a small
+// purpose-built reader for the fixed token layout: no reflection, one pass,
+// every length checked against the remaining input before anything is
+// allocated. [DecodeReference] decodes the same layout through one strict
+// fxamacker/cbor mode; a fuzz test checks that the two agree on every input.
+// [Encode] writes the layout the service writes, and [Unwrap] turns the token
+// string (base64, possibly percent-encoded) into CBOR bytes.
 package tokencodec
 
-// Grants holds one of the token's two grant maps ("res" or "pat"): for each
-// resource type key, the map of names (or patterns) to permission bitmasks.
-// A nil map means the type key was absent from the token.
-type Grants struct {
-	Chan map[string]uint32 // "chan": channels
-	Grp  map[string]uint32 // "grp": channel groups
-	UUID map[string]uint32 // "uuid": uuids
-	Usr  map[string]uint32 // "usr": users (deprecated)
-	Spc  map[string]uint32 // "spc": spaces (deprecated)
+// Version is the only token version this package reads.
+const Version = 2
+
+// Limits that bound the work any input can cause.
+const (
+	// MaxTokenLen is the longest token string accepted (32 KiB).
+	MaxTokenLen = 32 << 10
+	// MaxCBORLen is the most CBOR a token of MaxTokenLen characters holds.
+	MaxCBORLen = MaxTokenLen / 4 * 3
+	// MaxDepth is the deepest nesting of arrays and maps accepted; the
+	// top-level map is at depth 1, so meta values may nest 14 levels deep.
+	MaxDepth = 16
+	// MaxBits is the largest permission bitmask accepted: the eight bits
+	// read, write, manage, delete, create, get, update and join (wire.md §3).
+	MaxBits = 0xFF
+)
+
+// Perm is the constraint for permission bitmask types: uint32 here, and the
+// public pam.Permission, so that a decode can fill the public maps directly.
+type Perm interface{ ~uint32 }
+
+// GrantsOf holds one of the token's two grant maps ("res" or "pat"): for
+// each resource type key, the map of names (or patterns) to permission
+// bitmasks. A nil map is empty: the decoders leave maps nil when the type key
+// is absent or its map is empty, and never allocate for them.
+type GrantsOf[P Perm] struct {
+	Chan map[string]P // "chan": channels
+	Grp  map[string]P // "grp": channel groups
+	UUID map[string]P // "uuid": uuids
+	Usr  map[string]P // "usr": users (deprecated)
+	Spc  map[string]P // "spc": spaces (deprecated)
 }
 
-// Token is the decoded CBOR map of a token.
-type Token struct {
+// Grants is GrantsOf with plain uint32 bitmasks.
+type Grants = GrantsOf[uint32]
+
+// TokenOf is the decoded CBOR map of a token.
+type TokenOf[P Perm] struct {
 	Version   uint64         // "v"
 	Timestamp uint64         // "t": issue time, Unix seconds
 	TTL       uint64         // "ttl": minutes
-	Res       Grants         // "res"
-	Pat       Grants         // "pat"
-	Meta      map[string]any // "meta": JSON-friendly values
+	Res       GrantsOf[P]    // "res"
+	Pat       GrantsOf[P]    // "pat"
+	Meta      map[string]any // "meta": JSON-friendly values; nil when empty or absent
 	UUID      string         // "uuid": authorized uuid
 	HasUUID   bool           // whether the "uuid" key is present
 	Sig       []byte         // "sig": the service's signature
+
+	// Layout records how the token's res/pat type keys deviate from what
+	// the service writes today, so that Encode can reproduce older tokens
+	// byte for byte. The zero value is today's layout. Decoders set it from
+	// "res"; the reference decoder leaves it zero.
+	Layout Layout
+}
+
+// Token is TokenOf with plain uint32 bitmasks.
+type Token = TokenOf[uint32]
+
+// Layout flags describe older arrangements of the res/pat type keys.
+type Layout uint8
+
+const (
+	// LayoutUsrBeforeSpc: type keys in the order chan, grp, usr, spc, uuid,
+	// as in tokens minted before mid-2022 (tok01). Today's service writes
+	// chan, grp, spc, usr, uuid.
+	LayoutUsrBeforeSpc Layout = 1 << iota
+	// LayoutNoUUIDType: no "uuid" type key in res and pat, as in tokens
+	// from 2019 to 2021.
+	LayoutNoUUIDType
+)
+
+// Type key indexes, in the order today's service writes them.
+const (
+	typeChan = iota
+	typeGrp
+	typeSpc
+	typeUsr
+	typeUUID
+	numTypes
+)
+
+// typeKeys are the res/pat type keys, indexed as above.
+var typeKeys = [numTypes]string{"chan", "grp", "spc", "usr", "uuid"}
+
+// typeMap returns a pointer to the grants map for type key index i.
+func (g *GrantsOf[P]) typeMap(i int) *map[string]P {
+	switch i {
+	case typeChan:
+		return &g.Chan
+	case typeGrp:
+		return &g.Grp
+	case typeSpc:
+		return &g.Spc
+	case typeUsr:
+		return &g.Usr
+	default:
+		return &g.UUID
+	}
 }

@@ -1,0 +1,117 @@
+package tokencodec
+
+import "strconv"
+
+// b64 maps a base64 character of either alphabet (standard "+/" or URL-safe
+// "-_") to its value; 0xFF marks everything else.
+var b64 = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xFF
+	}
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range len(std) {
+		t[std[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// TextError is a token string that is not base64.
+type TextError struct {
+	Offset int    // position in the token string
+	Msg    string // what was wrong
+}
+
+// Error returns the message with its position.
+func (e *TextError) Error() string {
+	return e.Msg + " (at character " + strconv.Itoa(e.Offset) + ")"
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// Unwrap decodes a token string into CBOR bytes appended to dst. It accepts
+// the URL-safe or the standard base64 alphabet (even mixed), with or
+// without "=" padding, and percent-encoded characters (%3D, %2B, %2F, …)
+// anywhere. It rejects an empty string and one longer than [MaxTokenLen]
+// before any other work. Bits left over after the last whole byte are
+// ignored, as encoding/base64 does.
+func Unwrap(dst []byte, token string) ([]byte, error) {
+	if token == "" {
+		return dst, &TextError{Msg: "token is empty"}
+	}
+	if len(token) > MaxTokenLen {
+		return dst, &TextError{Msg: "token is longer than " + strconv.Itoa(MaxTokenLen) + " characters"}
+	}
+	if need := len(dst) + len(token)/4*3 + 3; cap(dst) < need {
+		nd := make([]byte, len(dst), need)
+		copy(nd, dst)
+		dst = nd
+	}
+	s := token
+	i := 0
+	// Fast path: whole quanta of four plain characters.
+	for ; i+4 <= len(s); i += 4 {
+		a, b, c, e := b64[s[i]], b64[s[i+1]], b64[s[i+2]], b64[s[i+3]]
+		if a|b|c|e == 0xFF {
+			break
+		}
+		dst = append(dst, a<<2|b>>4, b<<4|c>>2, c<<6|e)
+	}
+	var acc uint32
+	n, pad := 0, 0
+	for ; i < len(s); i++ {
+		at := i
+		c := s[i]
+		if c == '%' {
+			if i+2 >= len(s) {
+				return dst, &TextError{Offset: at, Msg: "incomplete percent-encoding"}
+			}
+			h, ok1 := unhex(s[i+1])
+			l, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return dst, &TextError{Offset: at, Msg: "invalid percent-encoding"}
+			}
+			c = h<<4 | l
+			i += 2
+		}
+		if c == '=' {
+			pad++
+			continue
+		}
+		if pad > 0 {
+			return dst, &TextError{Offset: at, Msg: "data after '=' padding"}
+		}
+		v := b64[c]
+		if v == 0xFF {
+			return dst, &TextError{Offset: at, Msg: "character " + strconv.QuoteRune(rune(c)) + " is not base64"}
+		}
+		acc = acc<<6 | uint32(v)
+		n++
+		if n == 4 {
+			dst = append(dst, byte(acc>>16), byte(acc>>8), byte(acc))
+			acc, n = 0, 0
+		}
+	}
+	switch n {
+	case 1:
+		return dst, &TextError{Offset: len(s), Msg: "base64 data ends in a partial byte; the token is truncated"}
+	case 2:
+		dst = append(dst, byte(acc>>4))
+	case 3:
+		dst = append(dst, byte(acc>>10), byte(acc>>2))
+	}
+	if pad > 0 && (n == 0 || n+pad != 4) {
+		return dst, &TextError{Offset: len(s), Msg: "wrong '=' padding"}
+	}
+	return dst, nil
+}
