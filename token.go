@@ -304,7 +304,9 @@ func (t *Token) evaluate(rt ResourceType, name string, p Permission, explain boo
 		bits := pats[pat]
 		m, valid := matchWhole(pat, name)
 		if !valid {
-			v.invalid = append(v.invalid, pat)
+			if bits.Has(p) { // it might allow the access on the service
+				v.invalid = append(v.invalid, pat)
+			}
 			continue
 		}
 		if !m {
@@ -356,33 +358,41 @@ func bitCount(p Permission) int {
 func (t *Token) denial(a Access, v *verdict) *DeniedError {
 	e := &DeniedError{Access: a, sentinels: []error{ErrPermissionDenied}}
 	what := a.Type.singular() + " " + strconv.Quote(a.Name)
-	var b strings.Builder
+	allowed := a.Type.Allowed()
+	// grant suggests granting the missing bits the type can take.
+	b := new(strings.Builder)
+	grant := func(missing Permission, on string) {
+		if fix := missing & allowed; fix != 0 {
+			fmt.Fprintf(b, "; grant %s on %s", fix, on)
+		}
+	}
 	switch {
-	case a.Type.Allowed() == 0:
-		fmt.Fprintf(&b, "unknown resource type %d; use Channel, ChannelGroup or UUID", int(a.Type))
+	case allowed == 0:
+		fmt.Fprintf(b, "unknown resource type %d; use Channel, ChannelGroup or UUID", int(a.Type))
 	case a.Permission == 0:
-		fmt.Fprintf(&b, "no permission requested for %s; set Access.Permission to the bits the operation needs", what)
+		fmt.Fprintf(b, "no permission requested for %s; set Access.Permission to the bits the operation needs", what)
 	case v.hasEntry:
 		e.Entry, e.Granted, e.Missing = a.Name, v.granted, a.Permission&^v.granted
-		fmt.Fprintf(&b, "%s grants %s but not %s; grant %s on %q",
-			what, v.granted, e.Missing, e.Missing, a.Name)
+		fmt.Fprintf(b, "%s grants %s but not %s", what, v.granted, e.Missing)
+		grant(e.Missing, strconv.Quote(a.Name))
 		if v.shadowed != "" {
-			fmt.Fprintf(&b, " (the exact entry takes precedence over pattern %q, which would allow it)", v.shadowed)
+			fmt.Fprintf(b, " (the exact entry takes precedence over pattern %q, which would allow it)", v.shadowed)
 		}
 	case v.hasPattern:
 		e.Pattern, e.Granted, e.Missing = v.pattern, v.granted, a.Permission&^v.granted
-		fmt.Fprintf(&b, "%s matches pattern %q, which grants %s but not %s; grant %s on %q or on a pattern that matches it",
-			what, v.pattern, v.granted, e.Missing, e.Missing, a.Name)
+		fmt.Fprintf(b, "%s matches pattern %q, which grants %s but not %s", what, v.pattern, v.granted, e.Missing)
+		grant(e.Missing, strconv.Quote(a.Name)+" or on a pattern that matches it")
 	default:
 		e.Missing = a.Permission
-		t.noMatch(&b, e, a, what)
+		t.noMatch(b, e, a, what)
+		grant(e.Missing, strconv.Quote(a.Name))
 	}
-	if rest := a.Permission &^ a.Type.Allowed(); rest != 0 && a.Type.Allowed() != 0 {
-		fmt.Fprintf(&b, "; note that %s take only %s, never %s", a.Type, a.Type.Allowed(), rest)
+	if rest := a.Permission &^ allowed; rest != 0 && allowed != 0 {
+		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type, allowed, rest)
 	}
 	if len(v.invalid) > 0 {
-		fmt.Fprintf(&b, "; %s not valid RE2 and could not be checked: %s",
-			plural(len(v.invalid), "pattern is", "patterns are"), quoteList(v.invalid, 3))
+		fmt.Fprintf(b, "; %s not valid RE2, so it could not be checked: %s",
+			plural(len(v.invalid), "a pattern that would grant it is", "patterns that would grant it are"), quoteList(v.invalid, 3))
 	}
 	e.Reason = b.String()
 	return e
@@ -393,24 +403,23 @@ func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, what strin
 	res, _ := t.Resources.forType(a.Type)
 	pats, _ := t.Patterns.forType(a.Type)
 	if len(res) == 0 && len(pats) == 0 {
-		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s; grant %s on %q",
-			a.Type, a.Permission, what, a.Permission, a.Name)
+		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type, a.Permission, what)
 	} else {
-		fmt.Fprintf(b, "no entry or pattern in the token matches %s; grant %s on %q",
-			what, a.Permission, a.Name)
+		fmt.Fprintf(b, "no entry or pattern in the token matches %s", what)
 		e.Candidates = nearest(a.Name, res, pats, 3)
 		if len(e.Candidates) > 0 {
-			b.WriteString("; nearest: ")
+			b.WriteString(" (nearest: ")
 			for i, c := range e.Candidates {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				if _, isEntry := res[c]; isEntry {
-					fmt.Fprintf(b, "%s %q (%s)", a.Type.singular(), c, res[c])
+				if bits, isEntry := res[c]; isEntry {
+					fmt.Fprintf(b, "%s %q grants %s", a.Type.singular(), c, bits)
 				} else {
-					fmt.Fprintf(b, "pattern %q (%s)", c, pats[c])
+					fmt.Fprintf(b, "pattern %q grants %s", c, pats[c])
 				}
 			}
+			b.WriteString(")")
 		}
 	}
 	// The right name under another type is a common mistake.
@@ -422,20 +431,29 @@ func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, what strin
 	}
 }
 
-// nearest returns up to n names and patterns closest to name by edit
-// distance (patterns without their ^ and $ anchors), nearest first.
+// nearest returns up to n names and patterns close to name, nearest
+// first: exact names by edit distance, patterns by the distance between
+// their literal prefix and the start of name (an unanchored pattern whose
+// literal occurs in name counts as near). Candidates further than half the
+// name's length (at least 2) are left out.
 func nearest(name string, res, pats map[string]Permission, n int) []string {
 	type cand struct {
 		s string
 		d int
 	}
-	cands := make([]cand, 0, len(res)+len(pats))
+	limit := max(2, len(name)/2)
+	var cands []cand
 	for k := range res {
-		cands = append(cands, cand{k, editDistance(name, k)})
+		if d := editDistance(name, k); d <= limit {
+			cands = append(cands, cand{k, d})
+		}
 	}
 	for k := range pats {
-		if _, dup := res[k]; !dup {
-			cands = append(cands, cand{k, editDistance(name, strings.TrimSuffix(strings.TrimPrefix(k, "^"), "$"))})
+		if _, dup := res[k]; dup {
+			continue
+		}
+		if d := patternDistance(name, k); d <= limit {
+			cands = append(cands, cand{k, d})
 		}
 	}
 	slices.SortFunc(cands, func(x, y cand) int {
@@ -444,11 +462,27 @@ func nearest(name string, res, pats map[string]Permission, n int) []string {
 		}
 		return strings.Compare(x.s, y.s)
 	})
-	out := make([]string, 0, n)
+	out := make([]string, 0, min(n, len(cands)))
 	for i := 0; i < len(cands) && i < n; i++ {
 		out = append(out, cands[i].s)
 	}
 	return out
+}
+
+// patternDistance says how near a pattern that did not match name came.
+func patternDistance(name, pat string) int {
+	re, err := regexp.Compile(pat)
+	if err != nil {
+		return editDistance(name, strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$"))
+	}
+	prefix, _ := re.LiteralPrefix()
+	if len(prefix) < 3 { // too short to say much
+		return editDistance(name, strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$"))
+	}
+	if !strings.HasPrefix(pat, "^") && strings.Contains(name, prefix) {
+		return 1
+	}
+	return 1 + editDistance(name[:min(len(name), len(prefix))], prefix)
 }
 
 // editDistance is the Levenshtein distance between the first 64 bytes of a
