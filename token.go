@@ -98,7 +98,9 @@ const maxUnix = 253402300799
 // 2, which wraps [ErrUnsupportedVersion]. The signature is not verified:
 // only the service can do that.
 func ParseToken(token string) (*Token, error) {
-	token = strings.TrimSpace(token)
+	if len(token) <= tokencodec.MaxTokenLen { // Unwrap rejects longer ones
+		token = strings.TrimSpace(token)
+	}
 	var buf [1024]byte
 	raw, err := tokencodec.Unwrap(buf[:0], token)
 	if err != nil {

@@ -8,12 +8,15 @@ import (
 
 // SyntaxError is a token whose CBOR does not have the token layout.
 type SyntaxError struct {
-	Offset int    // byte offset of the offending item in the CBOR
+	Offset int    // byte offset of the offending item in the CBOR; -1 for the whole token
 	Msg    string // what was wrong
 }
 
 // Error returns the message with its offset.
 func (e *SyntaxError) Error() string {
+	if e.Offset < 0 {
+		return e.Msg
+	}
 	return e.Msg + " (at byte " + strconv.Itoa(e.Offset) + ")"
 }
 
@@ -73,7 +76,7 @@ func (d *decoder) fail(off int, msg string) error {
 }
 
 func (d *decoder) eof() error {
-	return d.fail(len(d.s), "unexpected end of data")
+	return d.fail(len(d.s), "unexpected end of data: the token is truncated or declares a length longer than itself")
 }
 
 // head reads the head of the next item. It rejects reserved encodings and
@@ -253,7 +256,7 @@ func Decode(b []byte) (*Token, error) {
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 	*t = TokenOf[P]{}
 	if len(s) > MaxCBORLen {
-		return &SyntaxError{Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
+		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
 	}
 	d := decoder{s: s}
 	n, err := d.mapHead(&where{sec: "token"}, 1)
@@ -342,12 +345,12 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 		}
 	}
 	if d.off != len(d.s) {
-		return d.fail(d.off, strconv.Itoa(len(d.s)-d.off)+" bytes after the token map")
+		return d.fail(d.off, "extra data after the token map")
 	}
 	if missing := keysRequired &^ seen; missing != 0 {
 		for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
 			if missing&(1<<i) != 0 {
-				return d.fail(0, "missing key "+strconv.Quote(name))
+				return d.fail(-1, "missing key "+strconv.Quote(name))
 			}
 		}
 	}
