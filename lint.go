@@ -2,6 +2,7 @@ package pam
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"regexp"
 	"regexp/syntax"
@@ -180,7 +181,7 @@ func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
 // regexpErrorCode returns the error message of a regexp parse error without
 // repeating the expression.
 func regexpErrorCode(err error) string {
-	if se, ok := err.(*syntax.Error); ok {
+	if se := (*syntax.Error)(nil); errors.As(err, &se) {
 		return string(se.Code)
 	}
 	return err.Error()

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"regexp"
 	"slices"
@@ -108,7 +110,7 @@ func ParseToken(token string) (*Token, error) {
 	}
 	var ct tokencodec.TokenOf[Permission]
 	if err := tokencodec.DecodeInto(string(raw), &ct); err != nil {
-		if ve, ok := err.(*tokencodec.VersionError); ok {
+		if ve := (*tokencodec.VersionError)(nil); errors.As(err, &ve) {
 			return nil, fmt.Errorf("%w %d: this package reads version 2 tokens", ErrUnsupportedVersion, ve.Version)
 		}
 		return nil, fmt.Errorf("%w: %w", ErrMalformedToken, err)
@@ -629,16 +631,13 @@ func (t Token) MarshalJSON() ([]byte, error) {
 // big) or, with a fraction or exponent, float64.
 func (t *Token) UnmarshalJSON(data []byte) error {
 	var j tokenJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return err
-	}
-	var meta struct {
-		Meta map[string]any `json:"meta"`
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := dec.Decode(&meta); err != nil {
+	if err := dec.Decode(&j); err != nil {
 		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("pam: token JSON: data after the object")
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(j.Signature, "="))
 	if err != nil {
@@ -650,12 +649,11 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 		TTL:       time.Duration(j.TTL) * time.Minute,
 		Resources: j.Resources.grants(),
 		Patterns:  j.Patterns.grants(),
-		Meta:      nil,
 		Signature: sig,
 	}
-	if len(meta.Meta) > 0 {
-		fromJSONValue(meta.Meta)
-		t.Meta = meta.Meta
+	if len(j.Meta) > 0 {
+		fromJSONValue(j.Meta)
+		t.Meta = j.Meta
 	}
 	if j.AuthorizedUUID != nil {
 		t.AuthorizedUUID = *j.AuthorizedUUID
