@@ -133,3 +133,27 @@ func TestRoundTripStaleTimestamp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, fixedNow, d.UTC())
 }
+
+// TestAllowsAgreesWithEmulator: pam.Token.Allows and the emulator's
+// enforcement decide alike on exact entries and patterns.
+func TestAllowsAgreesWithEmulator(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	token, err := s.Client().GrantToken(context.Background(), pam.NewTokenRequest(time.Hour).
+		Channel("a", pam.Read).
+		Channel("b", pam.Write).
+		Channel("c", pam.Read|pam.Write).
+		ChannelPattern("^a.*$", pam.Write).
+		ChannelPattern("^room-[0-9]+$", pam.Read|pam.Write).
+		ChannelPattern("^ro.*$", pam.Read).
+		ChannelPattern("x|y", pam.Write))
+	require.NoError(t, err)
+	tok, err := pam.ParseToken(token)
+	require.NoError(t, err)
+	for _, name := range []string{"a", "ab", "b", "c", "d", "room-1", "room-x", "rox", "x", "y", "xy", "A"} {
+		w := publishRaw(t, s, name, `1`, token, "u").status == http.StatusOK
+		r := historyRaw(t, s, name, token, "u").status == http.StatusOK
+		assert.Equal(t, tok.Allows(pam.Channel, name, pam.Write), w, "write %q", name)
+		assert.Equal(t, tok.Allows(pam.Channel, name, pam.Read), r, "read %q", name)
+	}
+}
