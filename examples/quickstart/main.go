@@ -145,38 +145,46 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 	return nil
 }
 
-// printToken prints the parsed token's fields.
+// printToken prints the parsed token's fields, one per line, aligned.
 func printToken(w io.Writer, t *pam.Token) {
-	fmt.Fprintf(w, "   version:          %d\n", t.Version)
-	fmt.Fprintf(w, "   issued at:        %s\n", t.IssuedAt.UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "   ttl:              %s (expires %s)\n", t.TTL, t.ExpiresAt().UTC().Format(time.RFC3339))
-	fmt.Fprintf(w, "   authorized uuid:  %s\n", t.AuthorizedUUID)
-	printGrants(w, "channel", t.Resources.Channels)
-	printGrants(w, "channel pattern", t.Patterns.Channels)
-	printGrants(w, "group", t.Resources.ChannelGroups)
-	printGrants(w, "group pattern", t.Patterns.ChannelGroups)
-	printGrants(w, "uuid", t.Resources.UUIDs)
-	printGrants(w, "uuid pattern", t.Patterns.UUIDs)
-	keys := make([]string, 0, len(t.Meta))
-	for k := range t.Meta {
-		keys = append(keys, k)
+	var rows [][2]string
+	add := func(label, value string) { rows = append(rows, [2]string{label, value}) }
+	add("version", fmt.Sprint(t.Version))
+	add("issued at", t.IssuedAt.UTC().Format(time.RFC3339))
+	add("ttl", fmt.Sprintf("%s (expires %s)", t.TTL, t.ExpiresAt().UTC().Format(time.RFC3339)))
+	add("authorized uuid", t.AuthorizedUUID)
+	for _, g := range []struct {
+		what string
+		m    map[string]pam.Permission
+	}{
+		{"channel", t.Resources.Channels}, {"channel pattern", t.Patterns.Channels},
+		{"group", t.Resources.ChannelGroups}, {"group pattern", t.Patterns.ChannelGroups},
+		{"uuid", t.Resources.UUIDs}, {"uuid pattern", t.Patterns.UUIDs},
+	} {
+		for _, n := range sortedKeys(g.m) {
+			add(g.what+" "+n, g.m[n].String())
+		}
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "   meta %s:%s%v\n", k, strings.Repeat(" ", max(1, 12-len(k))), t.Meta[k])
+	for _, k := range sortedKeys(t.Meta) {
+		add("meta "+k, fmt.Sprint(t.Meta[k]))
+	}
+	width := 0
+	for _, r := range rows {
+		width = max(width, len(r[0])+1)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(w, "   %-*s %s\n", width, r[0]+":", r[1])
 	}
 }
 
-// printGrants prints one grants map, sorted by name.
-func printGrants(w io.Writer, what string, m map[string]pam.Permission) {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "   %s %s: %s\n", what, n, m[n])
-	}
+	sort.Strings(keys)
+	return keys
 }
 
 // check prints what the token itself says about publishing to ch.
