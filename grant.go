@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -205,13 +205,24 @@ func (r *TokenRequest) Validate() error {
 	return errors.Join(errs...)
 }
 
-// appendEntryErrors checks the entries of one type, in name order.
+// appendEntryErrors checks the entries of one type and reports problems in
+// name order. A valid map, the common case, is checked without sorting.
 func appendEntryErrors(errs []error, rt ResourceType, pattern bool, m map[string]Permission) []error {
+	allowed := rt.Allowed()
+	valid := true
+	for name, p := range m {
+		if name == "" || p == 0 || p&^allowed != 0 || !utf8.ValidString(name) {
+			valid = false
+			break
+		}
+	}
+	if valid {
+		return errs
+	}
 	what := rt.singular()
 	if pattern {
 		what += " pattern"
 	}
-	allowed := rt.Allowed()
 	for _, name := range sortedKeys(m) {
 		p := m[name]
 		switch {
@@ -235,45 +246,70 @@ func exampleBit(rt ResourceType) string {
 	return "Read"
 }
 
-// appendMetaErrors checks that every meta value is a scalar JSON can carry.
+// appendMetaErrors checks that every meta value is a scalar JSON can carry
+// and reports problems in key order. Valid meta, the common case, is
+// checked without sorting.
 func appendMetaErrors(errs []error, meta map[string]any) []error {
+	valid := true
+	for k, v := range meta {
+		if metaError(k, v) != nil {
+			valid = false
+			break
+		}
+	}
+	if valid {
+		return errs
+	}
 	for _, k := range sortedKeys(meta) {
-		if k == "" {
-			errs = append(errs, fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta))
-			continue
-		}
-		if !utf8.ValidString(k) {
-			errs = append(errs, fmt.Errorf("%w: meta key %q is not valid UTF-8", ErrInvalidMeta, k))
-			continue
-		}
-		switch v := meta[k].(type) {
-		case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		case string:
-			if !utf8.ValidString(v) {
-				errs = append(errs, fmt.Errorf("%w: meta %q: the string is not valid UTF-8", ErrInvalidMeta, k))
-			}
-		case float32:
-			if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
-				errs = append(errs, fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v))
-			}
-		case float64:
-			if math.IsInf(v, 0) || math.IsNaN(v) {
-				errs = append(errs, fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v))
-			}
-		default:
-			errs = append(errs, fmt.Errorf("%w: meta %q: a value of type %T is not a scalar; meta takes strings, booleans, integers, finite floats and nil", ErrInvalidMeta, k, v))
+		if err := metaError(k, meta[k]); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// metaError returns what is wrong with one meta entry, or nil.
+func metaError(k string, v any) error {
+	if k == "" {
+		return fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta)
 	}
-	sort.Strings(keys)
-	return keys
+	if !utf8.ValidString(k) {
+		return fmt.Errorf("%w: meta key %q is not valid UTF-8", ErrInvalidMeta, k)
+	}
+	switch v := v.(type) {
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+	case string:
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%w: meta %q: the string is not valid UTF-8", ErrInvalidMeta, k)
+		}
+	case float32:
+		if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
+			return fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v)
+		}
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v)
+		}
+	default:
+		return fmt.Errorf("%w: meta %q: a value of type %T is not a scalar; meta takes strings, booleans, integers, finite floats and nil", ErrInvalidMeta, k, v)
+	}
+	return nil
+}
+
+// sortedKeys returns m's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	return appendSortedKeys(make([]string, 0, len(m)), m)
+}
+
+// appendSortedKeys appends m's keys to dst and sorts what it appended.
+// Given a slice of a stack array, small maps need no allocation.
+func appendSortedKeys[V any](dst []string, m map[string]V) []string {
+	n := len(dst)
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst[n:])
+	return dst
 }
 
 // MarshalJSON returns the grant request body exactly as
@@ -312,7 +348,8 @@ func (r *TokenRequest) appendBody(b []byte) []byte {
 	b = append(b, `,"patterns":`...)
 	b = appendGrants(b, &r.pat)
 	b = append(b, `,"meta":{`...)
-	for i, k := range sortedKeys(r.meta) {
+	var stack [8]string
+	for i, k := range appendSortedKeys(stack[:0], r.meta) {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -355,24 +392,29 @@ func appendPermMap(b []byte, m, also map[string]Permission) []byte {
 		}
 		m = merged
 	}
+	// Sort (name, bits) pairs rather than names, to look nothing up twice;
+	// up to 16 of them live on the stack.
+	var stack [16]nameBits
+	entries := stack[:0]
+	for k, v := range m {
+		entries = append(entries, nameBits{k, v})
+	}
+	slices.SortFunc(entries, func(a, b nameBits) int { return strings.Compare(a.name, b.name) })
 	b = append(b, '{')
-	if len(m) == 1 {
-		for k, v := range m {
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = strconv.AppendUint(b, uint64(v), 10)
+	for i, e := range entries {
+		if i > 0 {
+			b = append(b, ',')
 		}
-	} else {
-		for i, k := range sortedKeys(m) {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendJSONString(b, k)
-			b = append(b, ':')
-			b = strconv.AppendUint(b, uint64(m[k]), 10)
-		}
+		b = appendJSONString(b, e.name)
+		b = append(b, ':')
+		b = strconv.AppendUint(b, uint64(e.bits), 10)
 	}
 	return append(b, '}')
+}
+
+type nameBits struct {
+	name string
+	bits Permission
 }
 
 // appendJSONScalar appends a meta value.
@@ -479,9 +521,7 @@ type grantResponse struct {
 // sent. An error answer from the service is an *[APIError].
 func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
 	const op = "grant token"
-	errs := []error{r.Validate()}
-	errs = append(errs, c.signingKeysError(op))
-	if err := errors.Join(errs...); err != nil {
+	if err := errors.Join(r.Validate(), c.signingKeysError(op)); err != nil {
 		return "", err
 	}
 	body := r.appendBody(make([]byte, 0, r.bodySizeHint()))
