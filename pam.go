@@ -80,6 +80,7 @@ type Client struct {
 	now     func() time.Time
 	tokenMu sync.RWMutex // guards token
 	token   string
+	src     *sourceState // WithTokenSource; nil without one
 }
 
 // options collects what the Option functions set.
@@ -89,6 +90,7 @@ type options struct {
 	host   string
 	hc     *http.Client
 	now    func() time.Time
+	ts     TokenSource
 }
 
 // Option configures a [Client]. Options validate their arguments: [New]
@@ -202,6 +204,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		host:   o.host,
 		hc:     o.hc,
 		now:    o.now,
+		src:    newSourceState(o.ts),
 	}, nil
 }
 
