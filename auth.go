@@ -31,9 +31,10 @@ type TokenSource interface {
 }
 
 // WithTokenSource sets where the client gets its token for [Client.Transport]
-// when none is set with [Client.SetToken]. With a [ReuseTokenSource], the
-// transport also refreshes the token once, and retries the request once, when
-// the service answers that the token is expired or revoked.
+// when none is set with [Client.SetToken]. When the service answers that the
+// token is expired or revoked, the transport asks the source once more and
+// retries the request once. Wrap the source in [ReuseTokenSource] so that it
+// is asked only when needed.
 //
 // A token set with SetToken takes precedence over the source until it is
 // cleared with SetToken(""). nil is an error.
@@ -364,6 +365,10 @@ func closeBody(req *http.Request) {
 // wrapped ("pam: token source: …") and is not cached: the next call asks
 // again. A token that does not parse (see [ParseToken]) is an error wrapping
 // [ErrMalformedToken], and so is not cached either.
+//
+// Choose early well below the tokens' TTL (a minute or two for tokens of
+// 15 minutes or more): a token that expires within early of being fetched is
+// used once and fetched again on the next call.
 //
 // Called directly, the source checks expiry against time.Now. Through
 // [Client.Transport] it uses the client's clock ([WithClock]).
