@@ -157,13 +157,23 @@ func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
 // token.
 func checkSourceToken(tok string, err error) (string, error) {
 	if err != nil {
-		return "", fmt.Errorf("pam: token source: %w", err)
+		return "", &sourceError{err}
 	}
 	if strings.TrimSpace(tok) == "" {
-		return "", fmt.Errorf("pam: token source: %w: the source returned an empty token", ErrMissingToken)
+		return "", &sourceError{fmt.Errorf("%w: the source returned an empty token", ErrMissingToken)}
 	}
 	return tok, nil
 }
+
+// sourceError is a failure to get a token from a source. It reads
+// "pam: token source: <cause>" without repeating the cause's own "pam: ".
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string {
+	return "pam: token source: " + strings.TrimPrefix(e.err.Error(), "pam: ")
+}
+
+func (e *sourceError) Unwrap() error { return e.err }
 
 // transport is the RoundTripper returned by [Client.Transport].
 type transport struct {
@@ -426,7 +436,7 @@ func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (s
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return "", fmt.Errorf("pam: token source: %w", ctx.Err())
+			return "", &sourceError{ctx.Err()}
 		}
 		// The caller that made the call gave up (its context ended) while
 		// ours is still live: try again rather than inherit its failure.
@@ -462,7 +472,7 @@ func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
 	if err == nil {
 		var exp time.Time
 		if exp, err = tokenExpiry(tok); err != nil {
-			tok, err = "", fmt.Errorf("pam: token source: %w", err)
+			tok, err = "", &sourceError{err}
 		}
 		refresh = exp.Add(-s.early)
 	}

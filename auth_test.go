@@ -408,6 +408,7 @@ func TestReuseTokenSourceErrors(t *testing.T) {
 		t.Parallel()
 		_, err := ReuseTokenSource(&countingSource{tokens: []string{""}}, 0).Token(ctx)
 		require.ErrorIs(t, err, ErrMissingToken)
+		assert.Equal(t, "pam: token source: missing token: the source returned an empty token", err.Error())
 	})
 	t.Run("nil source", func(t *testing.T) {
 		t.Parallel()
