@@ -868,3 +868,38 @@ func TestTransportErrorHasNoToken(t *testing.T) {
 }
 
 func runtimeGosched() { runtime.Gosched() }
+
+// FuzzWithAuth: whatever the query and the token, the request sent has
+// exactly one auth, decoding to the token, after every other pair of the
+// original query, unchanged and in order; the original is not modified.
+func FuzzWithAuth(f *testing.F) {
+	f.Add("a=1&auth=x&b=2", "p0F2AkF0Gl043rhDdHRsGDw=")
+	f.Add("", "tok%3D%3D")
+	f.Add("%61uth=1&&auth&=&%zz=1", " t+/ \n")
+	f.Fuzz(func(t *testing.T, rawQuery, token string) {
+		req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/x", nil)
+		require.NoError(t, err)
+		req.URL.RawQuery = rawQuery
+		r := withAuth(req, token, nil)
+		require.Equal(t, rawQuery, req.URL.RawQuery, "original modified")
+
+		var want, others, auths []string
+		forEachParam(rawQuery, func(key, pair string) {
+			if key != "auth" {
+				want = append(want, pair)
+			}
+		})
+		for _, pair := range strings.Split(r.URL.RawQuery, "&") {
+			if k, v, _ := strings.Cut(pair, "="); k == "auth" {
+				auths = append(auths, v)
+			} else {
+				others = append(others, pair)
+			}
+		}
+		require.Len(t, auths, 1, r.URL.RawQuery)
+		got, err := url.QueryUnescape(auths[0])
+		require.NoError(t, err)
+		require.Equal(t, wireToken(token), got)
+		require.Equal(t, want, others)
+	})
+}
