@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/pamkit/pam/internal/sign"
-	"github.com/pamkit/pam/internal/tokencodec"
 )
 
 // TokenSource supplies the token a [Client] attaches to its PubNub API calls,
@@ -495,21 +493,13 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-// tokenExpiry returns when a token expires: its issue time plus its TTL.
+// tokenExpiry returns when a token expires, from [ParseToken].
 func tokenExpiry(token string) (time.Time, error) {
-	b, err := tokencodec.Unwrap(nil, wireToken(token))
+	t, err := ParseToken(wireToken(token))
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %v", ErrMalformedToken, err)
+		return time.Time{}, err
 	}
-	t, err := tokencodec.Decode(b)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: %v", ErrMalformedToken, err)
-	}
-	const maxTTL = uint64(math.MaxInt64 / int64(time.Minute))
-	if t.Timestamp > math.MaxInt32*4 || t.TTL > maxTTL {
-		return time.Time{}, fmt.Errorf("%w: issue time or ttl out of range", ErrMalformedToken)
-	}
-	return time.Unix(int64(t.Timestamp), 0).Add(time.Duration(t.TTL) * time.Minute), nil
+	return t.ExpiresAt(), nil
 }
 
 var (
