@@ -25,8 +25,16 @@ const maxResponseBody = 1 << 20
 // the policy's count. Every attempt is signed afresh (new timestamp and
 // requestid) over the same body.
 func (c *Client) do(ctx context.Context, op, method, path string, body []byte) ([]byte, error) {
+	data, _, err := c.doRetry(ctx, op, method, path, body)
+	return data, err
+}
+
+// doRetry is do, and also reports whether an earlier attempt of the call
+// may have reached the service and taken effect before it failed (a 5xx
+// answer, or a connection lost after the request was sent).
+func (c *Client) doRetry(ctx context.Context, op, method, path string, body []byte) (data []byte, maybeApplied bool, err error) {
 	if ctx == nil {
-		return nil, fmt.Errorf("pam: %s: nil context; pass context.Background() or a request context", op)
+		return nil, false, fmt.Errorf("pam: %s: nil context; pass context.Background() or a request context", op)
 	}
 	p := c.retry
 	retries := 0        // backoff retries made so far
@@ -34,10 +42,10 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte) (
 	for attempt := 1; ; attempt++ {
 		r := c.send(ctx, op, method, path, body, attempt)
 		if r.err == nil {
-			return r.data, nil
+			return r.data, maybeApplied, nil
 		}
 		if err := ctx.Err(); err != nil {
-			return nil, contextError(op, err, r.err)
+			return nil, maybeApplied, contextError(op, err, r.err)
 		}
 		if r.clockSkew && !clockFixed {
 			clockFixed = true
@@ -47,22 +55,23 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte) (
 			continue
 		}
 		if !r.retryable || retries+1 >= p.MaxAttempts {
-			return nil, r.err
+			return nil, maybeApplied, r.err
 		}
 		wait := p.backoff(retries, c.rand())
 		if r.hasRetryAfter {
 			if r.retryAfter > p.MaxBackoff {
-				return nil, r.err
+				return nil, maybeApplied, r.err
 			}
 			wait = max(wait, r.retryAfter)
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return nil, r.err
+			return nil, maybeApplied, r.err
 		}
 		c.logRetry(ctx, op, method, path, attempt, r.err, wait)
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, contextError(op, err, r.err)
+			return nil, maybeApplied, contextError(op, err, r.err)
 		}
+		maybeApplied = maybeApplied || r.maybeApplied
 		retries++
 	}
 }
@@ -81,6 +90,7 @@ type result struct {
 	data          []byte
 	err           error
 	retryable     bool          // the error may pass on another attempt
+	maybeApplied  bool          // the service may have acted on the request
 	retryAfter    time.Duration // from a Retry-After header
 	hasRetryAfter bool
 	clockSkew     bool      // a 400 "Invalid timestamp" with a usable Date header
@@ -102,14 +112,14 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		err = redactURLError(err)
-		return result{err: fmt.Errorf("pam: %s: %w", op, err), retryable: retryableTransportError(err)}
+		return result{err: fmt.Errorf("pam: %s: %w", op, err), retryable: retryableTransportError(err), maybeApplied: !isDialError(err)}
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
 		err = redactURLError(err)
-		return result{err: fmt.Errorf("pam: %s: reading the response: %w", op, err), retryable: retryableTransportError(err)}
+		return result{err: fmt.Errorf("pam: %s: reading the response: %w", op, err), retryable: retryableTransportError(err), maybeApplied: true}
 	}
 	if len(data) > maxResponseBody {
 		return result{err: fmt.Errorf("pam: %s: the response body is larger than %d bytes; check the origin points at PubNub", op, maxResponseBody)}
@@ -118,7 +128,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 		return result{data: data}
 	}
 	apiErr := newAPIError(op, resp.StatusCode, data)
-	r = result{err: apiErr, retryable: retryableStatus(resp.StatusCode)}
+	r = result{err: apiErr, retryable: retryableStatus(resp.StatusCode), maybeApplied: resp.StatusCode >= 500}
 	if r.retryable {
 		r.retryAfter, r.hasRetryAfter = parseRetryAfter(resp.Header, c.serverNow())
 	}

@@ -122,6 +122,13 @@ func retryableTransportError(err error) bool {
 	return true
 }
 
+// isDialError reports whether a request failed while connecting, before
+// anything was sent.
+func isDialError(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
 // parseRetryAfter reads a Retry-After header: a number of seconds or an
 // HTTP date, which is measured from the answer's Date header when it has
 // one (so that a skewed local clock does not matter), else from now. It

@@ -500,3 +500,40 @@ func TestRetryableTransportError(t *testing.T) {
 	require.Error(t, err)
 	assert.Empty(t, sl.waits(), "an untrusted certificate is not retried")
 }
+
+// TestRetriedRevokeAlreadyRevoked: a retried revoke told "Token is revoked."
+// after an attempt that may have taken effect succeeds; told so otherwise,
+// it fails.
+func TestRetriedRevokeAlreadyRevoked(t *testing.T) {
+	t.Parallel()
+	revoked := reply{400, nil, `{"error":{"message":"Invalid token","source":"revoke","details":[{"message":"Token is revoked.","location":"token","locationType":"path"}]},"service":"Access Manager","status":400}`}
+	tests := []struct {
+		name    string
+		replies []reply
+		ok      bool
+	}{
+		{"after a 503", []reply{{503, nil, ""}, revoked}, true},
+		{"after a reset", []reply{{0, nil, ""}, revoked}, true},
+		{"after a 429", []reply{{429, nil, ""}, revoked}, false},
+		{"at the first attempt", []reply{revoked}, false},
+		{"expired after a 503", []reply{{503, nil, ""}, {400, nil, `{"error":{"message":"Invalid token","source":"revoke","details":[{"message":"Token is expired.","location":"token","locationType":"path"}]},"status":400}`}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newScript(t, tt.replies...)
+			c, _ := scriptedClient(t, s, 0)
+			err := c.RevokeToken(context.Background(), "qEF2AkF0GmEI03xDdHRsGDxDcmVz")
+			assert.Len(t, s.requests(), len(tt.replies))
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, 400, apiErr.StatusCode)
+			}
+		})
+	}
+	assert.True(t, isDialError(&net.OpError{Op: "dial", Err: errors.New("connection refused")}))
+	assert.False(t, isDialError(&net.OpError{Op: "read", Err: errors.New("connection reset")}))
+}
