@@ -44,8 +44,11 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 		if r.err == nil {
 			return r.data, maybeApplied, nil
 		}
-		if err := ctx.Err(); err != nil {
-			return nil, maybeApplied, contextError(op, err, r.err)
+		var apiErr *APIError
+		if ctx.Err() != nil && (r.retryable || !errors.As(r.err, &apiErr)) {
+			// The context ended the call: a failed send, or an answer
+			// that cannot be retried now.
+			return nil, maybeApplied, contextError(op, ctx.Err(), r.err)
 		}
 		if r.clockSkew && !clockFixed {
 			clockFixed = true

@@ -537,3 +537,31 @@ func TestRetriedRevokeAlreadyRevoked(t *testing.T) {
 	assert.True(t, isDialError(&net.OpError{Op: "dial", Err: errors.New("connection refused")}))
 	assert.False(t, isDialError(&net.OpError{Op: "read", Err: errors.New("connection reset")}))
 }
+
+// roundTripFunc is an http.RoundTripper made of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestContextEndsDuringAttempt: a definite answer that arrives as the
+// context ends is returned as it is; a retryable one reports the context.
+func TestContextEndsDuringAttempt(t *testing.T) {
+	t.Parallel()
+	for _, status := range []int{400, 503} {
+		ctx, cancel := context.WithCancel(context.Background())
+		hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			cancel()
+			return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(`{"error":{"message":"m"},"status":1}`)), Request: r}, nil
+		})}
+		c, err := New(testKeys, WithHTTPClient(hc))
+		require.NoError(t, err)
+		sl := &sleeps{}
+		c.sleep = sl.sleep
+		_, err = c.GrantToken(ctx, grantReq)
+		var apiErr *APIError
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, status, apiErr.StatusCode)
+		assert.Equal(t, status == 503, errors.Is(err, context.Canceled), "status %d: %v", status, err)
+		assert.Empty(t, sl.waits())
+	}
+}
