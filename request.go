@@ -71,8 +71,8 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 			return nil, maybeApplied, r.err
 		}
 		c.logRetry(ctx, op, method, path, attempt, r.err, wait)
-		if err := c.sleep(ctx, wait); err != nil {
-			return nil, maybeApplied, contextError(op, err, r.err)
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return nil, maybeApplied, contextError(op, serr, r.err)
 		}
 		maybeApplied = maybeApplied || r.maybeApplied
 		retries++
@@ -136,7 +136,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 		r.retryAfter, r.hasRetryAfter = parseRetryAfter(resp.Header, c.serverNow())
 	}
 	if isTimestampError(apiErr) {
-		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+		if date, derr := http.ParseTime(resp.Header.Get("Date")); derr == nil {
 			r.clockSkew, r.serverDate, r.localDate = true, date, c.now()
 		}
 	}

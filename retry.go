@@ -151,7 +151,7 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+	if date, derr := http.ParseTime(h.Get("Date")); derr == nil {
 		now = date
 	}
 	return max(at.Sub(now), 0), true
