@@ -8,12 +8,15 @@ import (
 
 // SyntaxError is a token whose CBOR does not have the token layout.
 type SyntaxError struct {
-	Offset int    // byte offset of the offending item in the CBOR
+	Offset int    // byte offset of the offending item in the CBOR; -1 for the whole token
 	Msg    string // what was wrong
 }
 
 // Error returns the message with its offset.
 func (e *SyntaxError) Error() string {
+	if e.Offset < 0 {
+		return e.Msg
+	}
 	return e.Msg + " (at byte " + strconv.Itoa(e.Offset) + ")"
 }
 
@@ -73,7 +76,7 @@ func (d *decoder) fail(off int, msg string) error {
 }
 
 func (d *decoder) eof() error {
-	return d.fail(len(d.s), "unexpected end of data")
+	return d.fail(len(d.s), "unexpected end of data: the token is truncated or declares a length longer than itself")
 }
 
 // head reads the head of the next item. It rejects reserved encodings and
@@ -106,15 +109,45 @@ func (d *decoder) head() (major, ai byte, val uint64, err error) {
 	return major, ai, val, nil
 }
 
-// expect reads a head and checks its major type.
-func (d *decoder) expect(want byte, what string) (uint64, error) {
+// where names an item for error messages. It is passed by value and
+// formatted only when there is an error, so the happy path builds no
+// strings.
+type where struct{ sec, key, name, role string }
+
+func (w *where) String() string {
+	s := w.sec
+	if w.key != "" {
+		s += "." + w.key
+	}
+	if w.name != "" {
+		s += " " + strconv.Quote(w.name)
+	}
+	if w.role != "" {
+		s += " " + w.role
+	}
+	return s
+}
+
+// expect reads a head and checks its major type. The common case, a value
+// below 24 in the initial byte, is inlined.
+func (d *decoder) expect(want byte, what *where) (uint64, error) {
+	if off := d.off; off < len(d.s) {
+		if v := d.s[off] ^ want<<5; v < 24 { // major type want, value < 24
+			d.off = off + 1
+			return uint64(v), nil
+		}
+	}
+	return d.expectSlow(want, what)
+}
+
+func (d *decoder) expectSlow(want byte, what *where) (uint64, error) {
 	start := d.off
 	major, _, val, err := d.head()
 	if err != nil {
 		return 0, err
 	}
 	if major != want {
-		return 0, d.fail(start, what+": expected "+majorNames[want]+", found "+majorNames[major])
+		return 0, d.fail(start, what.String()+": expected "+majorNames[want]+", found "+majorNames[major])
 	}
 	return val, nil
 }
@@ -129,8 +162,40 @@ func (d *decoder) str(n uint64) (string, error) {
 	return s, nil
 }
 
+// shortStr reads a byte or text string (major type want) whose length is
+// in its initial byte, the common case; ok is false, and nothing is read,
+// for anything else. It is small enough to be inlined.
+func (d *decoder) shortStr(want byte) (s string, ok bool) {
+	off := d.off
+	if off < len(d.s) {
+		if n := int(d.s[off] ^ want<<5); n < 24 && n < len(d.s)-off {
+			d.off = off + 1 + n
+			return d.s[off+1 : off+1+n], true
+		}
+	}
+	return "", false
+}
+
+// byteUint reads an unsigned integer below 256, the common case for
+// bitmasks; ok is false, and nothing is read, for anything else.
+func (d *decoder) byteUint() (v uint64, ok bool) {
+	off := d.off
+	if off < len(d.s) {
+		b := d.s[off]
+		if b < 24 {
+			d.off = off + 1
+			return uint64(b), true
+		}
+		if b == 24 && off+1 < len(d.s) {
+			d.off = off + 2
+			return uint64(d.s[off+1]), true
+		}
+	}
+	return 0, false
+}
+
 // text reads a text string and checks that it is valid UTF-8.
-func (d *decoder) text(what string) (string, error) {
+func (d *decoder) text(what *where) (string, error) {
 	start := d.off
 	n, err := d.expect(majorText, what)
 	if err != nil {
@@ -141,13 +206,13 @@ func (d *decoder) text(what string) (string, error) {
 		return "", err
 	}
 	if !utf8.ValidString(s) {
-		return "", d.fail(start, what+": text is not valid UTF-8")
+		return "", d.fail(start, what.String()+": text is not valid UTF-8")
 	}
 	return s, nil
 }
 
 // bytes reads a byte string.
-func (d *decoder) bytes(what string) (string, error) {
+func (d *decoder) bytes(what *where) (string, error) {
 	n, err := d.expect(majorBytes, what)
 	if err != nil {
 		return "", err
@@ -157,7 +222,7 @@ func (d *decoder) bytes(what string) (string, error) {
 
 // mapHead reads the head of a map at the given nesting depth and returns
 // its number of pairs, which it checks against the remaining input.
-func (d *decoder) mapHead(what string, depth int) (int, error) {
+func (d *decoder) mapHead(what *where, depth int) (int, error) {
 	start := d.off
 	n, err := d.expect(majorMap, what)
 	if err != nil {
@@ -167,7 +232,7 @@ func (d *decoder) mapHead(what string, depth int) (int, error) {
 		return 0, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
 	}
 	if n > uint64(len(d.s)-d.off)/2 {
-		return 0, d.fail(start, what+": map of "+strconv.FormatUint(n, 10)+" pairs is longer than the data")
+		return 0, d.fail(start, what.String()+": map of "+strconv.FormatUint(n, 10)+" pairs is longer than the data")
 	}
 	return int(n), nil
 }
@@ -191,19 +256,21 @@ func Decode(b []byte) (*Token, error) {
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 	*t = TokenOf[P]{}
 	if len(s) > MaxCBORLen {
-		return &SyntaxError{Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
+		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
 	}
 	d := decoder{s: s}
-	n, err := d.mapHead("token", 1)
+	n, err := d.mapHead(&where{sec: "token"}, 1)
 	if err != nil {
 		return err
 	}
 	var seen int
 	for range n {
 		start := d.off
-		key, err := d.bytes("token key")
-		if err != nil {
-			return err
+		key, ok := d.shortStr(majorBytes)
+		if !ok {
+			if key, err = d.bytes(&where{sec: "token key"}); err != nil {
+				return err
+			}
 		}
 		var bit int
 		switch key {
@@ -236,7 +303,7 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 		seen |= bit
 		switch bit {
 		case keyV:
-			v, err := d.expect(majorUint, "v")
+			v, err := d.expect(majorUint, &where{sec: "v"})
 			if err != nil {
 				return err
 			}
@@ -245,11 +312,11 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 			}
 			t.Version = v
 		case keyT:
-			if t.Timestamp, err = d.expect(majorUint, "t"); err != nil {
+			if t.Timestamp, err = d.expect(majorUint, &where{sec: "t"}); err != nil {
 				return err
 			}
 		case keyTTL:
-			if t.TTL, err = d.expect(majorUint, "ttl"); err != nil {
+			if t.TTL, err = d.expect(majorUint, &where{sec: "ttl"}); err != nil {
 				return err
 			}
 		case keyRes:
@@ -265,12 +332,12 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 				return err
 			}
 		case keyUUID:
-			if t.UUID, err = d.text("uuid"); err != nil {
+			if t.UUID, err = d.text(&where{sec: "uuid"}); err != nil {
 				return err
 			}
 			t.HasUUID = true
 		case keySig:
-			sig, err := d.bytes("sig")
+			sig, err := d.bytes(&where{sec: "sig"})
 			if err != nil {
 				return err
 			}
@@ -278,12 +345,12 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 		}
 	}
 	if d.off != len(d.s) {
-		return d.fail(d.off, strconv.Itoa(len(d.s)-d.off)+" bytes after the token map")
+		return d.fail(d.off, "extra data after the token map")
 	}
 	if missing := keysRequired &^ seen; missing != 0 {
 		for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
 			if missing&(1<<i) != 0 {
-				return d.fail(0, "missing key "+strconv.Quote(name))
+				return d.fail(-1, "missing key "+strconv.Quote(name))
 			}
 		}
 	}
@@ -307,8 +374,8 @@ func (d *decoder) skipUnknown(start int, key string, depth int) error {
 
 // decodeGrants reads a "res" or "pat" map. When layout is not nil it records
 // how the type keys deviate from today's layout.
-func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], what string, layout *Layout) error {
-	n, err := d.mapHead(what, 2)
+func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout) error {
+	n, err := d.mapHead(&where{sec: sec}, 2)
 	if err != nil {
 		return err
 	}
@@ -317,9 +384,11 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], what string, layout *Layou
 	var seen [numTypes]int // 1 + position, 0 when absent
 	for i := range n {
 		start := d.off
-		key, err := d.bytes(what + " type key")
-		if err != nil {
-			return err
+		key, ok := d.shortStr(majorBytes)
+		if !ok {
+			if key, err = d.bytes(&where{sec: sec, role: "type key"}); err != nil {
+				return err
+			}
 		}
 		idx := -1
 		for j, k := range typeKeys {
@@ -335,10 +404,10 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], what string, layout *Layou
 			continue
 		}
 		if seen[idx] != 0 {
-			return d.fail(start, what+": duplicate type key "+strconv.Quote(key))
+			return d.fail(start, sec+": duplicate type key "+strconv.Quote(key))
 		}
 		seen[idx] = i + 1
-		m, err := decodeNames[P](d, what+"."+key)
+		m, err := decodeNames[P](d, sec, typeKeys[idx])
 		if err != nil {
 			return err
 		}
@@ -358,30 +427,35 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], what string, layout *Layou
 
 // decodeNames reads a map of names (or patterns) to permission bitmasks.
 // An empty map is returned as nil.
-func decodeNames[P Perm](d *decoder, what string) (map[string]P, error) {
-	n, err := d.mapHead(what, 3)
+func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
+	n, err := d.mapHead(&where{sec: sec, key: key}, 3)
 	if err != nil || n == 0 {
 		return nil, err
 	}
 	m := make(map[string]P, n)
-	for range n {
+	for i := range n {
 		start := d.off
-		name, err := d.text(what + " name")
-		if err != nil {
-			return nil, err
+		name, ok := d.shortStr(majorText)
+		if !ok || !utf8.ValidString(name) {
+			d.off = start
+			if name, err = d.text(&where{sec: sec, key: key, role: "name"}); err != nil {
+				return nil, err
+			}
 		}
 		vstart := d.off
-		v, err := d.expect(majorUint, what+" "+strconv.Quote(name))
-		if err != nil {
-			return nil, err
+		v, ok := d.byteUint()
+		if !ok {
+			if v, err = d.expect(majorUint, &where{sec: sec, key: key, name: name}); err != nil {
+				return nil, err
+			}
 		}
 		if v > MaxBits {
-			return nil, d.fail(vstart, what+" "+strconv.Quote(name)+": permission bitmask "+strconv.FormatUint(v, 10)+" has bits outside the eight defined permissions")
-		}
-		if _, dup := m[name]; dup {
-			return nil, d.fail(start, what+": duplicate name "+strconv.Quote(name))
+			return nil, d.fail(vstart, (&where{sec: sec, key: key, name: name}).String()+": permission bitmask "+strconv.FormatUint(v, 10)+" has bits outside the eight defined permissions")
 		}
 		m[name] = P(v)
+		if len(m) != i+1 {
+			return nil, d.fail(start, sec+"."+key+": duplicate name "+strconv.Quote(name))
+		}
 	}
 	return m, nil
 }
@@ -389,7 +463,7 @@ func decodeNames[P Perm](d *decoder, what string) (map[string]P, error) {
 // metaMap reads a map with text keys and JSON-friendly values at the given
 // depth. With nilIfEmpty, an empty map is returned as nil.
 func (d *decoder) metaMap(depth int, nilIfEmpty bool) (map[string]any, error) {
-	n, err := d.mapHead("meta", depth)
+	n, err := d.mapHead(&where{sec: "meta"}, depth)
 	if err != nil {
 		return nil, err
 	}
@@ -401,9 +475,9 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 		return nil, nil
 	}
 	m := make(map[string]any, n)
-	for range n {
+	for i := range n {
 		start := d.off
-		key, err := d.text("meta key")
+		key, err := d.text(&where{sec: "meta key"})
 		if err != nil {
 			return nil, err
 		}
@@ -411,10 +485,10 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 		if err != nil {
 			return nil, err
 		}
-		if _, dup := m[key]; dup {
+		m[key] = v
+		if len(m) != i+1 {
 			return nil, d.fail(start, "meta: duplicate key "+strconv.Quote(key))
 		}
-		m[key] = v
 	}
 	return m, nil
 }
@@ -443,7 +517,7 @@ func (d *decoder) value(parent int) (any, error) {
 		return -1 ^ int64(val), nil
 	case majorText:
 		d.off = start
-		return d.text("meta value")
+		return d.text(&where{sec: "meta value"})
 	case majorArray:
 		depth := parent + 1
 		if depth > MaxDepth {

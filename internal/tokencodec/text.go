@@ -18,12 +18,15 @@ var b64 = func() (t [256]byte) {
 
 // TextError is a token string that is not base64.
 type TextError struct {
-	Offset int    // position in the token string
+	Offset int    // position in the token string; -1 for the whole string
 	Msg    string // what was wrong
 }
 
 // Error returns the message with its position.
 func (e *TextError) Error() string {
+	if e.Offset < 0 {
+		return e.Msg
+	}
 	return e.Msg + " (at character " + strconv.Itoa(e.Offset) + ")"
 }
 
@@ -47,10 +50,10 @@ func unhex(c byte) (byte, bool) {
 // ignored, as encoding/base64 does.
 func Unwrap(dst []byte, token string) ([]byte, error) {
 	if token == "" {
-		return dst, &TextError{Msg: "token is empty"}
+		return dst, &TextError{Offset: -1, Msg: "token is empty"}
 	}
 	if len(token) > MaxTokenLen {
-		return dst, &TextError{Msg: "token is longer than " + strconv.Itoa(MaxTokenLen) + " characters"}
+		return dst, &TextError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxTokenLen) + " characters"}
 	}
 	if need := len(dst) + len(token)/4*3 + 3; cap(dst) < need {
 		nd := make([]byte, len(dst), need)
@@ -104,14 +107,14 @@ func Unwrap(dst []byte, token string) ([]byte, error) {
 	}
 	switch n {
 	case 1:
-		return dst, &TextError{Offset: len(s), Msg: "base64 data ends in a partial byte; the token is truncated"}
+		return dst, &TextError{Offset: -1, Msg: "base64 data ends in a partial byte; the token is truncated"}
 	case 2:
 		dst = append(dst, byte(acc>>4))
 	case 3:
 		dst = append(dst, byte(acc>>10), byte(acc>>2))
 	}
 	if pad > 0 && (n == 0 || n+pad != 4) {
-		return dst, &TextError{Offset: len(s), Msg: "wrong '=' padding"}
+		return dst, &TextError{Offset: -1, Msg: "wrong '=' padding"}
 	}
 	return dst, nil
 }

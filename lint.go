@@ -1,0 +1,330 @@
+package pam
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/pamkit/pam/internal/tokencodec"
+)
+
+// Warning is one piece of advice from [TokenRequest.Lint].
+type Warning struct {
+	// Type is the resource type of the entry the warning is about.
+	Type ResourceType
+	// Pattern reports whether Name is a pattern rather than an exact name.
+	Pattern bool
+	// Name is the name or pattern the warning is about; "" when it is about
+	// the request as a whole.
+	Name string
+	// Code identifies the kind of warning; one of the Lint* constants.
+	Code string
+	// Message says what is wrong and what to do about it.
+	Message string
+}
+
+// String returns the code and the message.
+func (w Warning) String() string { return w.Code + ": " + w.Message }
+
+// Warning codes.
+const (
+	// LintRegexpInName: an exact resource name contains a regular expression
+	// metacharacter (*, ^ or $); exact names are matched literally.
+	LintRegexpInName = "regexp-in-name"
+	// LintGlobPattern: a pattern that looks like a glob (room-*).
+	LintGlobPattern = "glob-pattern"
+	// LintUnanchoredPattern: a pattern without ^ at the start or $ at the
+	// end.
+	LintUnanchoredPattern = "unanchored-pattern"
+	// LintCapturingGroup: a pattern with a capturing group, which the
+	// service rejects.
+	LintCapturingGroup = "capturing-group"
+	// LintInvalidRegexp: a pattern that does not compile as Go RE2.
+	LintInvalidRegexp = "invalid-regexp"
+	// LintLongToken: the token would be long enough to make request URLs
+	// too long.
+	LintLongToken = "long-token"
+	// LintNoAuthorizedUUID: the token is not bound to a uuid.
+	LintNoAuthorizedUUID = "no-authorized-uuid"
+)
+
+// LongTokenChars is the estimated token length, in characters, above which
+// Lint warns. Every PubNub request carries the token in its URL (auth=…);
+// with room left for the rest of the URL, this keeps URLs under 2 KB, a
+// limit some proxies and CDNs still enforce.
+const LongTokenChars = 1500
+
+// Lint returns advice about the request, sorted by resource type, then
+// exact names before patterns, then name and code, with warnings about the
+// request as a whole first. Lint only advises: [Client.GrantToken] never
+// calls it, and nothing it reports stops a grant. It warns about:
+//
+//   - regular expression metacharacters (*, .*, ^, $) in an exact name;
+//   - patterns that look like globs (room-*);
+//   - patterns not anchored with ^ and $;
+//   - capturing groups, which the service rejects;
+//   - patterns that do not compile as Go RE2, which [Token.Allows] never
+//     matches (the service's dialect differs, so it may still accept them);
+//   - tokens whose estimated length exceeds [LongTokenChars];
+//   - no authorized uuid.
+func (r *TokenRequest) Lint() []Warning {
+	if r == nil {
+		return nil
+	}
+	var ws []Warning
+	if !(r.hasAuthorizedUUID && r.authorizedUUID != "") && !(r.hasAuthorizedUserID && r.authorizedUserID != "") {
+		ws = append(ws, Warning{Type: Channel, Code: LintNoAuthorizedUUID,
+			Message: "the token is not bound to a uuid, so anyone who obtains it can use it; " +
+				"call AuthorizedUUID with the uuid of the client that will use it"})
+	}
+	if n := r.estimateTokenChars(); n > LongTokenChars {
+		ws = append(ws, Warning{Type: Channel, Code: LintLongToken,
+			Message: fmt.Sprintf("the token will be about %d characters; it travels in the URL of every request (auth=…), "+
+				"and URLs over 2 KB fail with some proxies and CDNs; grant fewer names (a pattern can cover many), "+
+				"split the grant into several tokens, or keep less in meta", n)})
+	}
+	for rt := Channel; rt <= User; rt++ {
+		for name := range r.res[rt] {
+			ws = lintName(ws, rt, name)
+		}
+		for pat := range r.pat[rt] {
+			ws = lintPattern(ws, rt, pat)
+		}
+	}
+	slices.SortFunc(ws, func(a, b Warning) int {
+		return cmp.Or(
+			cmp.Compare(boolInt(a.Name != "" || a.Pattern), boolInt(b.Name != "" || b.Pattern)),
+			cmp.Compare(a.Type, b.Type),
+			cmp.Compare(boolInt(a.Pattern), boolInt(b.Pattern)),
+			strings.Compare(a.Name, b.Name),
+			strings.Compare(a.Code, b.Code),
+		)
+	})
+	return ws
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// patternMethod names the builder method that grants a pattern of type rt.
+func patternMethod(rt ResourceType) string {
+	switch rt {
+	case ChannelGroup:
+		return "ChannelGroupPattern"
+	case UUID:
+		return "UUIDPattern"
+	case Space:
+		return "SpacePattern"
+	case User:
+		return "UserPattern"
+	}
+	return "ChannelPattern"
+}
+
+func lintName(ws []Warning, rt ResourceType, name string) []Warning {
+	if !strings.ContainsAny(name, "*^$") {
+		return ws
+	}
+	fix := globToRegexp(name)
+	if strings.HasPrefix(name, "^") || strings.HasSuffix(name, "$") {
+		fix = name
+	}
+	return append(ws, Warning{Type: rt, Name: name, Code: LintRegexpInName,
+		Message: fmt.Sprintf("%s %q is an exact name but contains a regular expression metacharacter; exact names match literally, "+
+			"so this grants only the %s named %q; to grant every matching %s use %s(%q)",
+			rt.singular(), name, rt.singular(), name, rt.singular(), patternMethod(rt), fix)})
+}
+
+func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
+	what := fmt.Sprintf("%s pattern %q", rt.singular(), pat)
+	add := func(code, msg string) {
+		ws = append(ws, Warning{Type: rt, Pattern: true, Name: pat, Code: code, Message: what + " " + msg})
+	}
+	fix := anchor(pat)
+	if looksLikeGlob(pat) {
+		fix = globToRegexp(pat)
+		add(LintGlobPattern, fmt.Sprintf("looks like a glob, but patterns are regular expressions: "+
+			"%q repeats only the character before it; to match names like %q write %q",
+			"*", strings.ReplaceAll(pat, "*", "…"), globToRegexp(pat)))
+	}
+	if !strings.HasPrefix(pat, "^") || !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
+		add(LintUnanchoredPattern, fmt.Sprintf("is not anchored with ^ and $: it may match more names than intended "+
+			"(\"room\" could match \"my-room-2\"), and the service and Token.Allows, which matches whole names, "+
+			"may disagree about it; write %q", fix))
+	}
+	re, err := syntax.Parse(pat, syntax.Perl)
+	if err != nil {
+		add(LintInvalidRegexp, fmt.Sprintf("does not compile as a Go RE2 regular expression (%s); "+
+			"the service may reject it with \"Invalid RegExp\", and Token.Allows never matches it", regexpErrorCode(err)))
+		if hasCapturingGroup(pat) {
+			add(LintCapturingGroup, "has a capturing group, which the service rejects "+
+				"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
+		}
+		return ws
+	}
+	if hasCapture(re) {
+		add(LintCapturingGroup, "has a capturing group, which the service rejects "+
+			"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
+	}
+	return ws
+}
+
+// regexpErrorCode returns the error message of a regexp parse error without
+// repeating the expression.
+func regexpErrorCode(err error) string {
+	if se := (*syntax.Error)(nil); errors.As(err, &se) {
+		return string(se.Code)
+	}
+	return err.Error()
+}
+
+func hasCapture(re *syntax.Regexp) bool {
+	if re.Op == syntax.OpCapture {
+		return true
+	}
+	for _, sub := range re.Sub {
+		if hasCapture(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCapturingGroup scans a pattern that does not parse for "(" not
+// followed by "?", outside character classes and escapes.
+func hasCapturingGroup(pat string) bool {
+	inClass := false
+	for i := 0; i < len(pat); i++ {
+		switch c := pat[i]; {
+		case c == '\\':
+			i++
+		case inClass:
+			inClass = c != ']'
+		case c == '[':
+			inClass = true
+		case c == '(' && (i+1 >= len(pat) || pat[i+1] != '?'):
+			return true
+		}
+	}
+	return false
+}
+
+// looksLikeGlob reports whether pat has a "*" that follows a plain
+// character (or starts the pattern), as in "room-*" or "*-lobby", rather
+// than ".", a class, a group or an escape, as a regular expression would.
+func looksLikeGlob(pat string) bool {
+	for i := 0; i < len(pat); i++ {
+		if pat[i] != '*' {
+			continue
+		}
+		if i == 0 {
+			return true
+		}
+		prev := pat[i-1]
+		escaped := i >= 2 && pat[i-2] == '\\'
+		if !escaped && !strings.ContainsRune(".)]}*+?", rune(prev)) {
+			return true
+		}
+	}
+	return false
+}
+
+// globToRegexp turns a glob (* and ?) into an anchored regular expression.
+func globToRegexp(glob string) string {
+	var b strings.Builder
+	b.WriteByte('^')
+	for _, part := range strings.SplitAfter(glob, "") {
+		switch part {
+		case "*":
+			b.WriteString(".*")
+		case "?":
+			b.WriteByte('.')
+		default:
+			b.WriteString(regexp.QuoteMeta(part))
+		}
+	}
+	b.WriteByte('$')
+	return b.String()
+}
+
+// anchor adds the ^ and $ a pattern lacks.
+func anchor(pat string) string {
+	if !strings.HasPrefix(pat, "^") {
+		pat = "^" + pat
+	}
+	if !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
+		pat += "$"
+	}
+	return pat
+}
+
+// estimateTokenChars estimates the length of the token the request would
+// produce: the exact CBOR the service writes (spaces sent as channels,
+// users as uuids, a current timestamp and a 32-byte signature) in padded
+// base64. Meta values the encoder does not know count as 16 bytes.
+func (r *TokenRequest) estimateTokenChars() int {
+	t := tokencodec.TokenOf[Permission]{
+		Version:   tokencodec.Version,
+		Timestamp: uint64(time.Now().Unix()),
+		TTL:       uint64(max(r.ttl/time.Minute, 0)),
+		Sig:       make([]byte, 32),
+	}
+	wire := func(set *[5]map[string]Permission) tokencodec.GrantsOf[Permission] {
+		return tokencodec.GrantsOf[Permission]{
+			Chan: mergeNames(set[Channel], set[Space]),
+			Grp:  set[ChannelGroup],
+			UUID: mergeNames(set[UUID], set[User]),
+		}
+	}
+	t.Res, t.Pat = wire(&r.res), wire(&r.pat)
+	switch {
+	case r.hasAuthorizedUUID:
+		t.UUID, t.HasUUID = r.authorizedUUID, true
+	case r.hasAuthorizedUserID:
+		t.UUID, t.HasUUID = r.authorizedUserID, true
+	}
+	extra := 0
+	if len(r.meta) > 0 {
+		t.Meta = make(map[string]any, len(r.meta))
+		for k, v := range r.meta {
+			if _, err := tokencodec.Encode(&tokencodec.Token{Meta: map[string]any{k: v}}, false); err != nil {
+				extra += len(k) + 16
+				continue
+			}
+			t.Meta[k] = v
+		}
+	}
+	b, err := tokencodec.Encode(&t, true)
+	if err != nil {
+		return 0
+	}
+	return (len(b) + extra + 2) / 3 * 4
+}
+
+// mergeNames returns the union of two name maps, without copying when one
+// is empty.
+func mergeNames(a, b map[string]Permission) map[string]Permission {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	m := make(map[string]Permission, len(a)+len(b))
+	for k, v := range a {
+		m[k] |= v
+	}
+	for k, v := range b {
+		m[k] |= v
+	}
+	return m
+}
