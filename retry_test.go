@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -490,7 +491,9 @@ func TestRetryableTransportError(t *testing.T) {
 	assert.False(t, retryableTransportError(&net.DNSError{Err: "no such host", IsNotFound: true}))
 
 	// A TLS server whose certificate the client does not trust.
-	ts := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	ts := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake error is expected
+	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	c, err := New(testKeys, WithOrigin(ts.URL))
 	require.NoError(t, err)
