@@ -25,12 +25,16 @@
 package pam
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,6 +84,12 @@ type Client struct {
 	now     func() time.Time
 	tokenMu sync.RWMutex // guards token
 	token   string
+
+	retry       RetryPolicy
+	logger      *slog.Logger                                     // nil: no logging
+	clockOffset atomic.Int64                                     // service clock minus local clock, in nanoseconds
+	rand        func() float64                                   // in [0, 1), for backoff jitter; tests replace it
+	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
 }
 
 // options collects what the Option functions set.
@@ -89,6 +99,8 @@ type options struct {
 	host   string
 	hc     *http.Client
 	now    func() time.Time
+	retry  RetryPolicy
+	logger *slog.Logger
 }
 
 // Option configures a [Client]. Options validate their arguments: [New]
@@ -180,7 +192,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 	if keys.Subscribe == "" {
 		return nil, errors.New("pam: New: the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
 	}
-	o := options{scheme: "https", host: defaultOrigin, now: time.Now}
+	o := options{scheme: "https", host: defaultOrigin, now: time.Now, retry: RetryPolicy{}.withDefaults()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -202,6 +214,10 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		host:   o.host,
 		hc:     o.hc,
 		now:    o.now,
+		retry:  o.retry,
+		logger: o.logger,
+		rand:   rand.Float64,
+		sleep:  sleepContext,
 	}, nil
 }
 
