@@ -140,7 +140,7 @@ func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
 	}
 	var err error
 	if cs, ok := c.src.ts.(clockedSource); ok {
-		tok, err = cs.tokenAt(ctx, c.now) // errors arrive wrapped
+		tok, err = cs.tokenAt(ctx, c.serverNow) // errors arrive wrapped
 	} else {
 		tok, err = checkSourceToken(c.src.ts.Token(ctx))
 	}
@@ -379,7 +379,8 @@ func closeBody(req *http.Request) {
 // used once and fetched again on the next call.
 //
 // Called directly, the source checks expiry against time.Now. Through
-// [Client.Transport] it uses the client's clock ([WithClock]).
+// [Client.Transport] it uses the client's clock ([WithClock]), corrected by
+// any offset the client has learned from the service's clock.
 func ReuseTokenSource(src TokenSource, early time.Duration) TokenSource {
 	if rs, ok := src.(*reuseTokenSource); ok {
 		src = rs.src // don't cache twice

@@ -15,7 +15,8 @@ import (
 
 // Warning is one piece of advice from [TokenRequest.Lint].
 type Warning struct {
-	// Type is the resource type of the entry the warning is about.
+	// Type is the resource type of the entry the warning is about; zero
+	// ([Channel]) for warnings about the request as a whole.
 	Type ResourceType
 	// Pattern reports whether Name is a pattern rather than an exact name.
 	Pattern bool

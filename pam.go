@@ -25,12 +25,16 @@
 package pam
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,7 +84,13 @@ type Client struct {
 	now     func() time.Time
 	tokenMu sync.RWMutex // guards token
 	token   string
-	src     *sourceState // WithTokenSource; nil without one
+
+	retry       RetryPolicy
+	logger      *slog.Logger                                     // nil: no logging
+	clockOffset atomic.Int64                                     // service clock minus local clock, in nanoseconds
+	rand        func() float64                                   // in [0, 1), for backoff jitter; tests replace it
+	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
+	src         *sourceState                                     // WithTokenSource; nil without one
 }
 
 // options collects what the Option functions set.
@@ -90,6 +100,8 @@ type options struct {
 	host   string
 	hc     *http.Client
 	now    func() time.Time
+	retry  RetryPolicy
+	logger *slog.Logger
 	ts     TokenSource
 }
 
@@ -182,7 +194,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 	if keys.Subscribe == "" {
 		return nil, errors.New("pam: New: the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
 	}
-	o := options{scheme: "https", host: defaultOrigin, now: time.Now}
+	o := options{scheme: "https", host: defaultOrigin, now: time.Now, retry: RetryPolicy{}.withDefaults()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -204,6 +216,10 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		host:   o.host,
 		hc:     o.hc,
 		now:    o.now,
+		retry:  o.retry,
+		logger: o.logger,
+		rand:   rand.Float64,
+		sleep:  sleepContext,
 		src:    newSourceState(o.ts),
 	}, nil
 }

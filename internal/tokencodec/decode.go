@@ -252,7 +252,10 @@ func Decode(b []byte) (*Token, error) {
 // allocations are the non-empty maps, the meta values and a copy of the
 // signature. It accepts only the token layout: a definite-length map with
 // byte-string keys, version 2, valid UTF-8 text, no duplicate keys, no
-// trailing bytes, nesting and lengths within the limits.
+// trailing bytes, nesting and lengths within the limits, bitmasks within
+// [MaxBits], JSON-friendly meta values. Keys it does not know, at the top
+// level or among the res/pat type keys, are skipped if their values are
+// JSON-friendly, so that additions to the format do not break parsing.
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 	*t = TokenOf[P]{}
 	if len(s) > MaxCBORLen {

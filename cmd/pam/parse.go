@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/pamkit/pam"
+)
+
+// maxStdin bounds how much of standard input a command reads as a token.
+const maxStdin = 64 << 10
+
+// readToken returns the token named by arg: the argument itself, or
+// standard input when arg is "-".
+func readToken(arg string, e *env) (string, error) {
+	if arg != "-" {
+		return arg, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(e.stdin, maxStdin))
+	if err != nil {
+		return "", fmt.Errorf("pam: reading the token from standard input: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+// tokenArg parses the flags and the one TOKEN|- argument, and reads the
+// token. When ok is false the error is reported and code is the exit code.
+func tokenArg(fs *flag.FlagSet, args []string, e *env) (token string, code int, ok bool) {
+	pos, code, ok := parseArgs(fs, args, e)
+	if !ok {
+		return "", code, false
+	}
+	if len(pos) != 1 {
+		return "", usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos)), false
+	}
+	token, err := readToken(pos[0], e)
+	if err != nil {
+		return "", fail(e, err), false
+	}
+	return token, 0, true
+}
+
+func runParse(_ context.Context, args []string, e *env) int {
+	fs := newFlagSet("parse", "TOKEN|- [--json]", "Decode a token and print what it grants; - reads the token from standard input", e)
+	asJSON := fs.Bool("json", false, "print the token as JSON (the shape of json.Marshal(*pam.Token))")
+	s, code, ok := tokenArg(fs, args, e)
+	if !ok {
+		return code
+	}
+	tok, err := pam.ParseToken(s)
+	if err != nil {
+		return fail(e, err)
+	}
+	if *asJSON {
+		b, err := json.Marshal(tok)
+		if err != nil {
+			return fail(e, fmt.Errorf("pam: encoding the token as JSON: %w", err))
+		}
+		fmt.Fprintln(e.stdout, string(b))
+		return exitOK
+	}
+	printToken(e.stdout, tok, time.Now())
+	return exitOK
+}
+
+// printToken writes a readable summary of tok as of now.
+func printToken(w io.Writer, tok *pam.Token, now time.Time) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "version\t%d\n", tok.Version)
+	fmt.Fprintf(tw, "issued\t%s\n", tok.IssuedAt.UTC().Format(time.RFC3339))
+	fmt.Fprintf(tw, "ttl\t%s\n", minutes(tok.TTL))
+	exp := tok.ExpiresAt()
+	if tok.Expired(now) {
+		fmt.Fprintf(tw, "expires\t%s (expired %s ago)\n", exp.UTC().Format(time.RFC3339), human(now.Sub(exp)))
+	} else {
+		fmt.Fprintf(tw, "expires\t%s (%s left)\n", exp.UTC().Format(time.RFC3339), human(exp.Sub(now)))
+	}
+	if tok.AuthorizedUUID != "" {
+		fmt.Fprintf(tw, "authorized uuid\t%s\n", tok.AuthorizedUUID)
+	} else {
+		fmt.Fprintf(tw, "authorized uuid\t(none: any uuid may use the token)\n")
+	}
+	fmt.Fprintf(tw, "signature\t%d bytes\n", len(tok.Signature))
+	tw.Flush()
+	printGrants(w, "resources", tok.Resources)
+	printGrants(w, "patterns", tok.Patterns)
+	fmt.Fprintln(w, "meta")
+	if len(tok.Meta) == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+	keys := make([]string, 0, len(tok.Meta))
+	for k := range tok.Meta {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, k := range keys {
+		v, _ := json.Marshal(tok.Meta[k])
+		fmt.Fprintf(tw, "  %s\t%s\n", k, v)
+	}
+	tw.Flush()
+}
+
+func printGrants(w io.Writer, title string, g pam.Grants) {
+	fmt.Fprintln(w, title)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	n := 0
+	for _, typ := range []struct {
+		name string
+		m    map[string]pam.Permission
+	}{
+		{"channel", g.Channels}, {"channel group", g.ChannelGroups}, {"uuid", g.UUIDs},
+		{"space", g.Spaces}, {"user", g.Users},
+	} {
+		names := make([]string, 0, len(typ.m))
+		for name := range typ.m {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", typ.name, name, strings.Join(typ.m[name].Names(), ", "))
+			n++
+		}
+	}
+	tw.Flush()
+	if n == 0 {
+		fmt.Fprintln(w, "  (none)")
+	}
+}
+
+// minutes prints a TTL in minutes, with hours or days when whole.
+func minutes(d time.Duration) string {
+	m := int64(d / time.Minute)
+	switch {
+	case m%(24*60) == 0 && m > 0:
+		return fmt.Sprintf("%s (%s)", count(m, "minute"), count(m/(24*60), "day"))
+	case m%60 == 0 && m > 0:
+		return fmt.Sprintf("%s (%s)", count(m, "minute"), count(m/60, "hour"))
+	}
+	return count(m, "minute")
+}
+
+// count writes n and the unit, plural unless n is 1.
+func count(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// human prints a duration rounded for people: "3d4h", "2h5m", "4m10s", "12s".
+func human(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	switch {
+	case d >= 48*time.Hour:
+		days := d / (24 * time.Hour)
+		return fmt.Sprintf("%dd%dh", days, (d-days*24*time.Hour)/time.Hour)
+	case d >= time.Hour:
+		return d.Truncate(time.Minute).String()
+	default:
+		return d.Truncate(time.Second).String()
+	}
+}

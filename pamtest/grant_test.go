@@ -1,0 +1,283 @@
+package pamtest
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/sign"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// v3 renders the service's v3 error body with one detail.
+func v3(status int, message, source, detailMsg, location, locationType string) string {
+	return fmt.Sprintf(`{"error":{"message":%q,"source":%q,"details":[{"message":%s,"location":%s,"locationType":%q}]},"service":"Access Manager","status":%d}`,
+		message, source, jsonString(detailMsg), jsonString(location), locationType, status)
+}
+
+// jsonString quotes s as JSON does without escaping <, > and &.
+func jsonString(s string) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+type grants = map[string]map[string]any
+
+// TestGrantErrors checks every grant error of wire.md §4.2, and the
+// emulator's own, byte for byte.
+func TestGrantErrors(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithClock(func() time.Time { return fixedNow }))
+	ch1 := grants{"channels": {"ch-1": 1}}
+	tests := []struct {
+		name   string
+		body   string
+		opts   signedOpts
+		status int
+		want   string
+	}{
+		{"ttl too long", grantBody(43201, ch1, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid ttl", "grant", "Range should be 1 to 43200 minute(s).", "ttl", "body")},
+		{"ttl zero", grantBody(0, ch1, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid ttl", "grant", "Range should be 1 to 43200 minute(s).", "ttl", "body")},
+		{"ttl negative", grantBody(-1, ch1, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid ttl", "grant", "Range should be 1 to 43200 minute(s).", "ttl", "body")},
+		{"ttl fractional", grantBody(1.5, ch1, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid ttl", "grant", "Range should be 1 to 43200 minute(s).", "ttl", "body")},
+		{"ttl missing", `{"permissions":{"resources":{"channels":{"a":1}}}}`, signedOpts{}, 400,
+			v3(400, "Invalid ttl", "grant", "Range should be 1 to 43200 minute(s).", "ttl", "body")},
+		{"zero permission", grantBody(60, grants{"uuids": {"uuid-1": 0}}, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid permissions", "grant", "Unexpected value: `permissions.resources.uuids.uuid-1` must be positive and non-zero.", "permissions.resources.uuids.uuid-1", "body")},
+		{"negative permission pattern", grantBody(60, nil, grants{"channels": {"^a$": -3}}, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid permissions", "grant", "Unexpected value: `permissions.patterns.channels.^a$` must be positive and non-zero.", "permissions.patterns.channels.^a$", "body")},
+		{"no permissions", grantBody(60, nil, nil, nil, ""), signedOpts{}, 400,
+			v3(400, "This grant contains no permissions", "grant", "What are you granting?", "permissions", "body")},
+		{"no permissions object", `{"ttl":60}`, signedOpts{}, 400,
+			v3(400, "This grant contains no permissions", "grant", "What are you granting?", "permissions", "body")},
+		{"multiple repeat", grantBody(60, nil, grants{"uuids": {"!<[^>]+>++": 104}}, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid RegExp", "grant", "Syntax error: multiple repeat.", "permissions.patterns.uuids.!<[^>]+>++", "body")},
+		{"capturing group", grantBody(60, nil, grants{"uuids": {"(!<[^>]+>)+": 104}}, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid RegExp", "grant", "Only non-capturing groups are allowed. Try replacing `(` with `(?:`.", "permissions.patterns.uuids.(!<[^>]+>)+", "body")},
+		{"regexp RE2 cannot parse", grantBody(60, nil, grants{"channels": {"[a-": 1}}, nil, ""), signedOpts{}, 400,
+			v3(400, "Invalid RegExp", "grant", "Syntax error: unterminated character set.", "permissions.patterns.channels.[a-", "body")},
+		{"wrong content type", grantBody(60, ch1, nil, nil, ""), signedOpts{ctype: "text/plain"}, 400,
+			v3(400, "Invalid Content-Type", "grant", "Content-Type must be application/json.", "Content-Type", "header")},
+		{"form content type", grantBody(60, ch1, nil, nil, ""), signedOpts{ctype: "application/x-www-form-urlencoded"}, 400,
+			v3(400, "Invalid Content-Type", "grant", "Content-Type must be application/json.", "Content-Type", "header")},
+		{"not json", `{"ttl":`, signedOpts{}, 400,
+			v3(400, "Invalid request body", "grant", "The request body is not a valid JSON object.", "body", "body")},
+		{"meta not an object", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"meta":[1]}}`, signedOpts{}, 400,
+			v3(400, "Invalid meta", "grant", "Unexpected value: `permissions.meta` must be an object.", "permissions.meta", "body")},
+		{"uuid not a string", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"uuid":7}}`, signedOpts{}, 400,
+			v3(400, "Invalid uuid", "grant", "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")},
+		{"wrong secret", grantBody(60, ch1, nil, nil, ""), signedOpts{secret: "sec-c-wrong"}, 403,
+			v3(403, "Invalid signature", "grant", "Client and server produced different signatures for the same inputs.", "signature", "query")},
+		{"wrong publish key", grantBody(60, ch1, nil, nil, ""), signedOpts{publish: "pub-c-wrong"}, 403,
+			v3(403, "Invalid signature", "grant", "Client and server produced different signatures for the same inputs.", "signature", "query")},
+		{"signature of v1 shape", grantBody(60, ch1, nil, nil, ""), signedOpts{mutate: func(s string) string { return strings.TrimPrefix(s, "v2.") }}, 403,
+			v3(403, "Invalid signature", "grant", "Client and server produced different signatures for the same inputs.", "signature", "query")},
+		{"timestamp 61 s old", grantBody(60, ch1, nil, nil, ""), signedOpts{timestamp: fixedNow.Unix() - 61}, 400,
+			v3(400, "Invalid timestamp", "grant", "Timestamp must be within 60 seconds of the server time.", "timestamp", "query")},
+		{"timestamp 61 s ahead", grantBody(60, ch1, nil, nil, ""), signedOpts{timestamp: fixedNow.Unix() + 61}, 400,
+			v3(400, "Invalid timestamp", "grant", "Timestamp must be within 60 seconds of the server time.", "timestamp", "query")},
+		{"stale timestamp beats wrong secret", grantBody(60, ch1, nil, nil, ""), signedOpts{timestamp: 1, secret: "x"}, 400,
+			v3(400, "Invalid timestamp", "grant", "Timestamp must be within 60 seconds of the server time.", "timestamp", "query")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := grantRaw(t, s, tc.body, tc.opts)
+			assert.Equal(t, tc.status, r.status)
+			assert.Equal(t, tc.want, string(r.body))
+			assert.Equal(t, "text/javascript; charset=UTF-8", r.header.Get("Content-Type"))
+			assert.Equal(t, "Sun, 01 Jun 2025 12:00:00 GMT", r.header.Get("Date"))
+		})
+	}
+}
+
+// TestGrantErrorDetailsAll: every bad entry is reported, in location order.
+func TestGrantErrorDetailsAll(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	r := grantRaw(t, s, grantBody(60, grants{"channels": {"b": 0, "a": 0}, "uuids": {"ok": 32}}, grants{"groups": {"^g$": 0}}, nil, ""), signedOpts{})
+	require.Equal(t, 400, r.status)
+	var e v3Error
+	require.NoError(t, json.Unmarshal(r.body, &e))
+	var locs []string
+	for _, d := range e.Error.Details {
+		locs = append(locs, d.Location)
+	}
+	assert.Equal(t, []string{"permissions.patterns.groups.^g$", "permissions.resources.channels.a", "permissions.resources.channels.b"}, locs)
+}
+
+// TestGrantErrorsThroughLibrary: the library decodes the emulator's error
+// bodies into *pam.APIError with message, source, details and location.
+func TestGrantErrorsThroughLibrary(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithMaxTTL(60))
+	_, err := s.Client().GrantToken(context.Background(), pam.NewTokenRequest(61*time.Minute).Channel("a", pam.Read))
+	var apiErr *pam.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 400, apiErr.StatusCode)
+	assert.Equal(t, "Access Manager", apiErr.Service)
+	assert.Equal(t, "Invalid ttl", apiErr.Message)
+	assert.Equal(t, "grant", apiErr.Source)
+	assert.Equal(t, []pam.ErrorDetail{{Message: "Range should be 1 to 60 minute(s).", Location: "ttl", LocationType: "body"}}, apiErr.Details)
+
+	for _, tc := range []struct{ pattern, msg string }{
+		{"^room-.++$", "Syntax error: multiple repeat."},
+		{"^(room|lobby)-.*$", "Only non-capturing groups are allowed. Try replacing `(` with `(?:`."},
+	} {
+		_, err = s.Client().GrantToken(context.Background(), pam.NewTokenRequest(time.Minute).ChannelPattern(tc.pattern, pam.Read))
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, "Invalid RegExp", apiErr.Message)
+		assert.Equal(t, []pam.ErrorDetail{{Message: tc.msg, Location: "permissions.patterns.channels." + tc.pattern, LocationType: "body"}}, apiErr.Details)
+	}
+
+	bad := NewServer(WithKeys(pam.Keys{Subscribe: s.Keys().Subscribe, Publish: s.Keys().Publish, Secret: "sec-c-other"}))
+	defer bad.Close()
+	_, err = bad.Client(pam.WithOrigin(s.URL)).GrantToken(context.Background(), pam.NewTokenRequest(time.Minute).Channel("a", pam.Read))
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 403, apiErr.StatusCode)
+	assert.Equal(t, "Invalid signature", apiErr.Message)
+}
+
+// TestGrantSuccess checks the success body and the token's form.
+func TestGrantSuccess(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithClock(func() time.Time { return fixedNow }))
+	for _, tc := range []struct {
+		name, body, prefix string
+	}{
+		{"with uuid", grantBody(60, grants{"channels": {"a": 3}}, nil, nil, "user-1"), "qEF2AkF0"},
+		{"without uuid", grantBody(60, grants{"channels": {"a": 3}}, nil, nil, ""), "p0F2AkF0"},
+		{"ttl as string", grantBody("15", grants{"channels": {"a": 3}}, nil, nil, ""), "p0F2AkF0"},
+		{"ruby shape: three types, no meta", `{"ttl":5,"permissions":{"resources":{"channels":{"a":1},"groups":{},"uuids":{}},"patterns":{"channels":{},"groups":{},"uuids":{}}}}`, "p0F2AkF0"},
+		{"charset in content type", grantBody(60, grants{"groups": {"g": 5}}, nil, map[string]any{"n": 1, "s": "x", "nested": map[string]any{"a": []any{1, "b"}}}, ""), "p0F2AkF0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := grantRaw(t, s, tc.body, signedOpts{ctype: "application/json; charset=UTF-8"})
+			require.Equal(t, 200, r.status, string(r.body))
+			var ok grantOK
+			require.NoError(t, json.Unmarshal(r.body, &ok))
+			tok := ok.Data.Token
+			assert.Equal(t, `{"data":{"message":"Success","token":"`+tok+`"},"service":"Access Manager","status":200}`, string(r.body))
+			assert.True(t, strings.HasPrefix(tok, tc.prefix), tok)
+			assert.Zero(t, len(tok)%4, "padded")
+			assert.NotContains(t, tok, "+")
+			assert.NotContains(t, tok, "/")
+			_, err := base64.URLEncoding.DecodeString(tok)
+			assert.NoError(t, err)
+		})
+	}
+}
+
+// TestGrantQueryVariants: the signature covers every parameter sent,
+// including auth, telemetry and special characters, decoded then
+// re-encoded, whatever the order on the wire.
+func TestGrantQueryVariants(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	body := grantBody(60, grants{"channels": {"a": 1}}, nil, nil, "")
+	for _, extra := range [][]sign.Param{
+		{{Key: "auth", Value: "p0F2AkF0-some_token=="}},
+		{{Key: "l_pamv3", Value: "0.000168493"}},
+		{{Key: "requestid", Value: "2b9c0f4e-3f3c-4c69-9f0a-3a8a2d8e9d10"}},
+		{{Key: "custom", Value: "a b~c*é/+=&?"}},
+	} {
+		r := grantRaw(t, s, body, signedOpts{extra: extra})
+		assert.Equal(t, 200, r.status, "%v: %s", extra, r.body)
+	}
+
+	// Go SDK style: values on the wire in another escaping, order unsorted.
+	k := s.Keys()
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	canon := "pnsdk=PubNub-Go%2F7.4.0&timestamp=" + ts + "&uuid=user%20id%2B%7E%2A%2F%C3%A9"
+	path := "/v3/pam/" + k.Subscribe + "/grant"
+	sig := sign.V2(k.Secret, "POST", k.Publish, path, canon, []byte(body))
+	r := call(t, s, "POST", path+"?pnsdk=PubNub-Go/7.4.0&uuid=user%20id%2B~%2A%2F%C3%A9&timestamp="+ts+"&signature="+sig, []byte(body), "application/json")
+	assert.Equal(t, 200, r.status, string(r.body))
+
+	// A signature over a re-encoded path does not verify: the path is
+	// signed exactly as sent.
+	tok := mustGrant(t, s, body)
+	sent := "/v3/pam/" + k.Subscribe + "/grant/" + strings.ReplaceAll(tok, "=", "%3d")
+	q := "timestamp=" + ts + "&uuid=u"
+	good := sign.V2(k.Secret, "DELETE", k.Publish, sent, q, nil)
+	other := sign.V2(k.Secret, "DELETE", k.Publish, "/v3/pam/"+k.Subscribe+"/grant/"+sign.Encode(tok), q, nil)
+	if strings.Contains(tok, "=") {
+		r = call(t, s, "DELETE", sent+"?"+q+"&signature="+other, nil, "")
+		assert.Equal(t, 403, r.status, string(r.body))
+	}
+	r = call(t, s, "DELETE", sent+"?"+q+"&signature="+good, nil, "")
+	assert.Equal(t, 200, r.status, string(r.body))
+}
+
+// TestAbsoluteFormRequestLine: the official Go SDK sends
+// "POST http://host/path?query HTTP/1.1"; the signed path is the path part.
+func TestAbsoluteFormRequestLine(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	k := s.Keys()
+	body := grantBody(60, grants{"channels": {"a": 1}}, nil, nil, "")
+	path := "/v3/pam/" + k.Subscribe + "/grant"
+	q := "timestamp=" + strconv.FormatInt(time.Now().Unix(), 10) + "&uuid=u"
+	sig := sign.V2(k.Secret, "POST", k.Publish, path, q, []byte(body))
+	host := strings.TrimPrefix(s.URL, "http://")
+	conn, err := net.Dial("tcp", host)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST http://%s%s?%s&signature=%s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		host, path, q, sig, host, len(body), body)
+	require.NoError(t, err)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	assert.Equal(t, 200, res.StatusCode, string(b))
+}
+
+// TestUnknownKeysAndRoutes: a wrong subscribe key, an unknown route.
+func TestUnknownKeysAndRoutes(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	r := signed(t, s, "POST", "/v3/pam/sub-c-nope/grant", []byte(grantBody(60, grants{"channels": {"a": 1}}, nil, nil, "")), signedOpts{})
+	assert.Equal(t, 400, r.status)
+	assert.Equal(t, v3(400, "Invalid subscribe key", "grant", "Specified key does not exist.", "subscribe-key", "path"), string(r.body))
+	r = call(t, s, "GET", "/v2/subscribe/x/y/0", nil, "")
+	assert.Equal(t, 404, r.status)
+	assert.Equal(t, `{"error":true,"status":404,"message":"Not Found"}`, string(r.body))
+	r = call(t, s, "GET", "/time/0", nil, "")
+	assert.Equal(t, 200, r.status)
+	assert.Regexp(t, `^\[\d{17}\]$`, string(r.body))
+}
+
+// TestMaxTTLOption: WithMaxTTL changes the range and the message.
+func TestMaxTTLOption(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithMaxTTL(10))
+	c := s.Client()
+	_, err := c.GrantToken(context.Background(), pam.NewTokenRequest(10*time.Minute).Channel("a", pam.Read))
+	require.NoError(t, err)
+	_, err = c.GrantToken(context.Background(), pam.NewTokenRequest(11*time.Minute).Channel("a", pam.Read))
+	var apiErr *pam.APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, "Range should be 1 to 10 minute(s).", apiErr.Details[0].Message)
+	assert.PanicsWithValue(t, "pamtest: WithMaxTTL(0): the maximum ttl must be at least 1 minute", func() { NewHandler(WithMaxTTL(0)) })
+}
