@@ -19,9 +19,18 @@
 //	token, err := c.GrantToken(ctx, req)
 //
 // Requests are signed with the v2 signature the service expects; the secret
-// key, signatures and whole tokens never appear in errors or logs.
+// key, signatures and whole tokens never appear in errors or logs. Network
+// errors, 429s and 5xx answers are retried with backoff ([WithRetry]), a
+// drifting clock is corrected from the service's Date header, and each
+// attempt can be logged ([WithLogger]).
 //
-// The pamtest package is a local Access Manager emulator for tests.
+// Clients that refresh their token get it from a [TokenSource], wrapped in
+// [ReuseTokenSource] so that it is asked only near expiry, once however many
+// requests are waiting.
+//
+// The pamtest package is a local Access Manager emulator for tests, and the
+// pam command (cmd/pam) parses, checks, grants and revokes tokens from a
+// shell.
 package pam
 
 import (
