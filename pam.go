@@ -19,18 +19,31 @@
 //	token, err := c.GrantToken(ctx, req)
 //
 // Requests are signed with the v2 signature the service expects; the secret
-// key, signatures and whole tokens never appear in errors or logs.
+// key, signatures and whole tokens never appear in errors or logs. Network
+// errors, 429s and 5xx answers are retried with backoff ([WithRetry]), a
+// drifting clock is corrected from the service's Date header, and each
+// attempt can be logged ([WithLogger]).
 //
-// The pamtest package is a local Access Manager emulator for tests.
+// Clients that refresh their token get it from a [TokenSource], wrapped in
+// [ReuseTokenSource] so that it is asked only near expiry, once however many
+// requests are waiting.
+//
+// The pamtest package is a local Access Manager emulator for tests, and the
+// pam command (cmd/pam) parses, checks, grants and revokes tokens from a
+// shell.
 package pam
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -80,6 +93,13 @@ type Client struct {
 	now     func() time.Time
 	tokenMu sync.RWMutex // guards token
 	token   string
+
+	retry       RetryPolicy
+	logger      *slog.Logger                                     // nil: no logging
+	clockOffset atomic.Int64                                     // service clock minus local clock, in nanoseconds
+	rand        func() float64                                   // in [0, 1), for backoff jitter; tests replace it
+	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
+	src         *sourceState                                     // WithTokenSource; nil without one
 }
 
 // options collects what the Option functions set.
@@ -89,6 +109,9 @@ type options struct {
 	host   string
 	hc     *http.Client
 	now    func() time.Time
+	retry  RetryPolicy
+	logger *slog.Logger
+	ts     TokenSource
 }
 
 // Option configures a [Client]. Options validate their arguments: [New]
@@ -180,7 +203,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 	if keys.Subscribe == "" {
 		return nil, errors.New("pam: New: the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
 	}
-	o := options{scheme: "https", host: defaultOrigin, now: time.Now}
+	o := options{scheme: "https", host: defaultOrigin, now: time.Now, retry: RetryPolicy{}.withDefaults()}
 	for _, opt := range opts {
 		if opt == nil {
 			continue
@@ -202,6 +225,11 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		host:   o.host,
 		hc:     o.hc,
 		now:    o.now,
+		retry:  o.retry,
+		logger: o.logger,
+		rand:   rand.Float64,
+		sleep:  sleepContext,
+		src:    newSourceState(o.ts),
 	}, nil
 }
 

@@ -18,12 +18,9 @@ func runCheck(_ context.Context, args []string, e *env) int {
 	perms := fs.String("perm", "", "the permissions the operation needs, comma-separated (e.g. write, or read,manage)")
 	uuid := fs.String("uuid", "", "the uuid of the client using the token (checked against its authorized uuid)")
 	at := fs.String("at", "", "check at this time (RFC 3339) instead of now")
-	pos, code, ok := parseArgs(fs, args, e)
+	s, code, ok := tokenArg(fs, args, e)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos))
 	}
 	var a pam.Access
 	set := 0
@@ -52,10 +49,6 @@ func runCheck(_ context.Context, args []string, e *env) int {
 		if a.At, err = time.Parse(time.RFC3339, *at); err != nil {
 			return usageError(fs, e, "--at %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *at)
 		}
-	}
-	s, err := readToken(pos[0], e)
-	if err != nil {
-		return fail(e, err)
 	}
 	tok, err := pam.ParseToken(s)
 	if err != nil {

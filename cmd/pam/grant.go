@@ -200,16 +200,9 @@ func clientFromEnv(e *env) (*pam.Client, error) {
 
 func runRevoke(ctx context.Context, args []string, e *env) int {
 	fs := newFlagSet("revoke", "TOKEN|-", "Revoke the token, so that the service refuses it from now on; - reads it from standard input", e)
-	pos, code, ok := parseArgs(fs, args, e)
+	s, code, ok := tokenArg(fs, args, e)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos))
-	}
-	s, err := readToken(pos[0], e)
-	if err != nil {
-		return fail(e, err)
 	}
 	c, err := clientFromEnv(e)
 	if err != nil {

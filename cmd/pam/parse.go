@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -29,19 +30,29 @@ func readToken(arg string, e *env) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// tokenArg parses the flags and the one TOKEN|- argument, and reads the
+// token. When ok is false the error is reported and code is the exit code.
+func tokenArg(fs *flag.FlagSet, args []string, e *env) (token string, code int, ok bool) {
+	pos, code, ok := parseArgs(fs, args, e)
+	if !ok {
+		return "", code, false
+	}
+	if len(pos) != 1 {
+		return "", usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos)), false
+	}
+	token, err := readToken(pos[0], e)
+	if err != nil {
+		return "", fail(e, err), false
+	}
+	return token, 0, true
+}
+
 func runParse(_ context.Context, args []string, e *env) int {
 	fs := newFlagSet("parse", "TOKEN|- [--json]", "Decode a token and print what it grants; - reads the token from standard input", e)
 	asJSON := fs.Bool("json", false, "print the token as JSON (the shape of json.Marshal(*pam.Token))")
-	pos, code, ok := parseArgs(fs, args, e)
+	s, code, ok := tokenArg(fs, args, e)
 	if !ok {
 		return code
-	}
-	if len(pos) != 1 {
-		return usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos))
-	}
-	s, err := readToken(pos[0], e)
-	if err != nil {
-		return fail(e, err)
 	}
 	tok, err := pam.ParseToken(s)
 	if err != nil {

@@ -1,0 +1,190 @@
+package pam_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/pamtest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// flaky wraps a handler and answers every tenth request 503, at most once
+// per request body, so that every grant meets at most one 503 and about one
+// request in ten is refused.
+type flaky struct {
+	next     http.Handler
+	requests atomic.Int64
+	injected atomic.Int64
+	failed   sync.Map // request bodies already answered 503
+}
+
+func (f *flaky) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.requests.Add(1)%10 == 0 {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if _, again := f.failed.LoadOrStore(r.Method+" "+r.URL.Path+" "+string(body), true); !again {
+			f.injected.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":503,"error":true,"service":"Balancer","message":"Service Unavailable"}`))
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+	f.next.ServeHTTP(w, r)
+}
+
+// TestLoadRetries: 64 goroutines × 100 grants through one client against
+// the emulator, with 10% of requests answered 503. Every grant succeeds,
+// every token parses, and no goroutine is left behind.
+//
+// Not parallel: it counts goroutines.
+func TestLoadRetries(t *testing.T) { //nolint:paralleltest // counts goroutines
+	const (
+		workers = 64
+		grants  = 100
+	)
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	baseline := runtime.NumGoroutine()
+
+	keys := pam.Keys{Subscribe: "sub-c-load", Publish: "pub-c-load", Secret: "sec-c-load"}
+	f := &flaky{next: pamtest.NewHandler(pamtest.WithKeys(keys))}
+	srv := httptest.NewServer(f)
+	tr := &http.Transport{MaxIdleConnsPerHost: workers}
+	c, err := pam.New(keys,
+		pam.WithOrigin(srv.URL),
+		pam.WithHTTPClient(&http.Client{Transport: tr, Timeout: 10 * time.Second}),
+		pam.WithRetry(pam.RetryPolicy{MaxAttempts: 3, MinBackoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond}),
+	)
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	errs := make(chan error, workers*grants)
+	var ok atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range grants {
+				ch := fmt.Sprintf("room-%d-%d", w, i)
+				tok, err := c.GrantToken(ctx, pam.NewTokenRequest(15*time.Minute).AuthorizedUUID(fmt.Sprintf("user-%d", w)).Channel(ch, pam.Read|pam.Write))
+				if err != nil {
+					errs <- fmt.Errorf("worker %d grant %d: %w", w, i, err)
+					continue
+				}
+				parsed, err := pam.ParseToken(tok)
+				if err != nil {
+					errs <- fmt.Errorf("worker %d grant %d: parse: %w", w, i, err)
+					continue
+				}
+				if !parsed.Allows(pam.Channel, ch, pam.Read|pam.Write) {
+					errs <- fmt.Errorf("worker %d grant %d: the token does not allow %s", w, i, ch)
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, int64(workers*grants), ok.Load(), "every grant succeeds and parses")
+	requests, injected := f.requests.Load(), f.injected.Load()
+	assert.Equal(t, int64(workers*grants)+injected, requests, "one retry per injected 503")
+	// Every tenth request, less those whose grant had already met its 503.
+	assert.GreaterOrEqual(t, injected*100, requests*8, "about 10%% of requests answered 503")
+	assert.LessOrEqual(t, injected, requests/10)
+	t.Logf("%d grants, %d requests, %d injected 503s", ok.Load(), requests, injected)
+
+	// Back to the baseline once idle connections and the server are closed.
+	tr.CloseIdleConnections()
+	srv.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	n := runtime.NumGoroutine()
+	for n > baseline && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	if n > baseline {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines, baseline %d:\n%s", n, baseline, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// statusCounter wraps a handler and counts the statuses it answers.
+type statusCounter struct {
+	next http.Handler
+	mu   sync.Mutex
+	seen []int
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (s *statusCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.next.ServeHTTP(sw, r)
+	s.mu.Lock()
+	s.seen = append(s.seen, sw.status)
+	s.mu.Unlock()
+}
+
+func (s *statusCounter) statuses() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.seen...)
+}
+
+// TestClockSkewAgainstEmulator: a client whose clock is 10 minutes off is
+// refused once by the emulator (400 Invalid timestamp, with its Date
+// header), corrects its offset, and from then on is signed right.
+func TestClockSkewAgainstEmulator(t *testing.T) {
+	t.Parallel()
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		keys := pam.Keys{Subscribe: "sub-c-skew", Publish: "pub-c-skew", Secret: "sec-c-skew"}
+		sc := &statusCounter{next: pamtest.NewHandler(pamtest.WithKeys(keys))}
+		srv := httptest.NewServer(sc)
+		c, err := pam.New(keys, pam.WithOrigin(srv.URL), pam.WithClock(func() time.Time { return time.Now().Add(skew) }))
+		require.NoError(t, err)
+
+		tok, err := c.GrantToken(context.Background(), pam.NewTokenRequest(time.Hour).Channel("a", pam.Read))
+		require.NoError(t, err, "skew %s", skew)
+		assert.Equal(t, []int{400, 200}, sc.statuses(), "skew %s", skew)
+		parsed, err := pam.ParseToken(tok)
+		require.NoError(t, err)
+		assert.WithinDuration(t, time.Now(), parsed.IssuedAt, 2*time.Second, "issued by the emulator's clock")
+
+		_, err = c.GrantToken(context.Background(), pam.NewTokenRequest(time.Hour).Channel("b", pam.Read))
+		require.NoError(t, err)
+		require.NoError(t, c.RevokeToken(context.Background(), tok))
+		assert.Equal(t, []int{400, 200, 200, 200}, sc.statuses(), "later calls use the offset")
+		srv.Close()
+	}
+}
