@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/pamkit/pam/internal/sign"
 )
 
 // version is this module's version, sent in the pnsdk query parameter.
@@ -100,6 +101,7 @@ type Client struct {
 	rand        func() float64                                   // in [0, 1), for backoff jitter; tests replace it
 	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
 	src         *sourceState                                     // WithTokenSource; nil without one
+	signer      *sign.Signer                                     // signs with keys.Secret, reusing HMAC states
 }
 
 // options collects what the Option functions set.
@@ -230,6 +232,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		rand:   rand.Float64,
 		sleep:  sleepContext,
 		src:    newSourceState(o.ts),
+		signer: sign.NewSigner(keys.Secret),
 	}, nil
 }
 

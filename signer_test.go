@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/pamkit/pam/internal/sign"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -116,5 +117,22 @@ func BenchmarkSign(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = sign.V2("mySecretKey", "POST", "myPubKey", "/v3/pam/mySubKey/grant", "pnsdk=PubNub-Go%2F7.4.0&timestamp=1795413158&uuid=myUserId", body)
+	}
+}
+
+// TestRequestID: every request id is a fresh random (version 4, RFC 4122
+// variant) UUID in its canonical form.
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 100 {
+		id := string(appendRequestID(nil))
+		u, err := uuid.Parse(id)
+		require.NoError(t, err)
+		assert.Equal(t, u.String(), id)
+		assert.Equal(t, uuid.Version(4), u.Version())
+		assert.Equal(t, uuid.RFC4122, u.Variant())
+		assert.False(t, seen[id], "repeated %s", id)
+		seen[id] = true
 	}
 }
