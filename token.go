@@ -108,7 +108,13 @@ func ParseToken(token string) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformedToken, err)
 	}
-	var ct tokencodec.TokenOf[Permission]
+	// The Token and its signature (32 bytes from the service) are one
+	// allocation.
+	ts := new(struct {
+		tok Token
+		sig [32]byte
+	})
+	ct := tokencodec.TokenOf[Permission]{Sig: ts.sig[:0:len(ts.sig)]}
 	if err := tokencodec.DecodeInto(string(raw), &ct); err != nil {
 		if ve := (*tokencodec.VersionError)(nil); errors.As(err, &ve) {
 			return nil, fmt.Errorf("%w %d: this package reads version 2 tokens", ErrUnsupportedVersion, ve.Version)
@@ -121,7 +127,7 @@ func ParseToken(token string) (*Token, error) {
 	if ct.TTL > (maxUnix-ct.Timestamp)/60 || ct.TTL > math.MaxInt64/uint64(time.Minute) {
 		return nil, fmt.Errorf("%w: ttl of %d minutes is out of range", ErrMalformedToken, ct.TTL)
 	}
-	return &Token{
+	ts.tok = Token{
 		Version:        int(ct.Version),
 		IssuedAt:       time.Unix(int64(ct.Timestamp), 0).UTC(),
 		TTL:            time.Duration(ct.TTL) * time.Minute,
@@ -132,7 +138,8 @@ func ParseToken(token string) (*Token, error) {
 			Spaces: ct.Pat.Spc, Users: ct.Pat.Usr},
 		Meta:      ct.Meta,
 		Signature: ct.Sig,
-	}, nil
+	}
+	return &ts.tok, nil
 }
 
 // ExpiresAt returns when the token stops being valid: IssuedAt + TTL.

@@ -205,10 +205,21 @@ func (d *decoder) text(what *where) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !utf8.ValidString(s) {
+	if !validText(s) {
 		return "", d.fail(start, what.String()+": text is not valid UTF-8")
 	}
 	return s, nil
+}
+
+// validText reports whether s is valid UTF-8. It checks ASCII, nearly all
+// token text, without a call.
+func validText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return utf8.ValidString(s[i:])
+		}
+	}
+	return true
 }
 
 // bytes reads a byte string.
@@ -250,13 +261,15 @@ func Decode(b []byte) (*Token, error) {
 // DecodeInto decodes the CBOR of a token held in s into t, which it
 // overwrites. Every string in the result is a substring of s; the only
 // allocations are the non-empty maps, the meta values and a copy of the
-// signature. It accepts only the token layout: a definite-length map with
+// signature, which goes into the memory of t.Sig when its capacity allows
+// (so that a caller can place it beside the result). It accepts only the token layout: a definite-length map with
 // byte-string keys, version 2, valid UTF-8 text, no duplicate keys, no
 // trailing bytes, nesting and lengths within the limits, bitmasks within
 // [MaxBits], JSON-friendly meta values. Keys it does not know, at the top
 // level or among the res/pat type keys, are skipped if their values are
 // JSON-friendly, so that additions to the format do not break parsing.
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
+	sigBuf := t.Sig[:0]
 	*t = TokenOf[P]{}
 	if len(s) > MaxCBORLen {
 		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
@@ -344,7 +357,9 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 			if err != nil {
 				return err
 			}
-			t.Sig = []byte(sig)
+			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
+				t.Sig = []byte{} // present and empty, as the reference decodes it
+			}
 		}
 	}
 	if d.off != len(d.s) {
@@ -393,13 +408,7 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout
 				return err
 			}
 		}
-		idx := -1
-		for j, k := range typeKeys {
-			if k == key {
-				idx = j
-				break
-			}
-		}
+		idx := typeIndex(key)
 		if idx < 0 {
 			if err := d.skipUnknown(start, key, 2); err != nil {
 				return err
@@ -428,6 +437,23 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout
 	return nil
 }
 
+// typeIndex returns the index of a res/pat type key, or -1.
+func typeIndex(key string) int {
+	switch key {
+	case "chan":
+		return typeChan
+	case "grp":
+		return typeGrp
+	case "spc":
+		return typeSpc
+	case "usr":
+		return typeUsr
+	case "uuid":
+		return typeUUID
+	}
+	return -1
+}
+
 // decodeNames reads a map of names (or patterns) to permission bitmasks.
 // An empty map is returned as nil.
 func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
@@ -439,7 +465,7 @@ func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
 	for i := range n {
 		start := d.off
 		name, ok := d.shortStr(majorText)
-		if !ok || !utf8.ValidString(name) {
+		if !ok || !validText(name) {
 			d.off = start
 			if name, err = d.text(&where{sec: sec, key: key, role: "name"}); err != nil {
 				return nil, err

@@ -1,6 +1,9 @@
 package tokencodec
 
-import "strconv"
+import (
+	"encoding/binary"
+	"strconv"
+)
 
 // b64 maps a base64 character of either alphabet (standard "+/" or URL-safe
 // "-_") to its value; 0xFF marks everything else.
@@ -62,7 +65,24 @@ func Unwrap(dst []byte, token string) ([]byte, error) {
 	}
 	s := token
 	i := 0
-	// Fast path: whole quanta of four plain characters.
+	// Fast path: eight plain characters at a time, written as one
+	// big-endian word of which the first six bytes count; valid values are
+	// below 64, so one test of the high bit finds any other character.
+	out := dst[len(dst):cap(dst)]
+	o := 0
+	for ; i+8 <= len(s) && o+8 <= len(out); i += 8 {
+		q := s[i : i+8]
+		c0, c1, c2, c3 := b64[q[0]], b64[q[1]], b64[q[2]], b64[q[3]]
+		c4, c5, c6, c7 := b64[q[4]], b64[q[5]], b64[q[6]], b64[q[7]]
+		if (c0|c1|c2|c3|c4|c5|c6|c7)&0x80 != 0 {
+			break
+		}
+		binary.BigEndian.PutUint64(out[o:], uint64(c0)<<58|uint64(c1)<<52|uint64(c2)<<46|uint64(c3)<<40|
+			uint64(c4)<<34|uint64(c5)<<28|uint64(c6)<<22|uint64(c7)<<16)
+		o += 6
+	}
+	dst = dst[:len(dst)+o]
+	// Then whole quanta of four plain characters.
 	for ; i+4 <= len(s); i += 4 {
 		a, b, c, e := b64[s[i]], b64[s[i+1]], b64[s[i+2]], b64[s[i+3]]
 		if a|b|c|e == 0xFF {
