@@ -506,9 +506,13 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 	m := make(map[string]any, n)
 	for i := range n {
 		start := d.off
-		key, err := d.text(&where{sec: "meta key"})
-		if err != nil {
-			return nil, err
+		key, ok := d.shortStr(majorText)
+		if !ok || !validText(key) {
+			d.off = start
+			var err error
+			if key, err = d.text(&where{sec: "meta key"}); err != nil {
+				return nil, err
+			}
 		}
 		v, err := d.value(depth)
 		if err != nil {
@@ -544,9 +548,15 @@ func (d *decoder) value(parent int) (any, error) {
 			return nil, d.fail(start, "integer below -2^63")
 		}
 		return -1 ^ int64(val), nil
-	case majorText:
-		d.off = start
-		return d.text(&where{sec: "meta value"})
+	case majorText: // as d.text, without reading the head again
+		s, err := d.str(val)
+		if err != nil {
+			return nil, err
+		}
+		if !validText(s) {
+			return nil, d.fail(start, "meta value: text is not valid UTF-8")
+		}
+		return s, nil
 	case majorArray:
 		depth := parent + 1
 		if depth > MaxDepth {
@@ -562,9 +572,15 @@ func (d *decoder) value(parent int) (any, error) {
 			}
 		}
 		return a, nil
-	case majorMap:
-		d.off = start
-		return d.metaMap(parent+1, false)
+	case majorMap: // as d.metaMap, without reading the head again
+		depth := parent + 1
+		if depth > MaxDepth {
+			return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
+		}
+		if val > uint64(len(d.s)-d.off)/2 {
+			return nil, d.fail(start, "meta: map of "+strconv.FormatUint(val, 10)+" pairs is longer than the data")
+		}
+		return d.metaPairs(int(val), depth, false)
 	case majorSimple:
 		switch ai {
 		case 20:
