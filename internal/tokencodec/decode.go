@@ -214,9 +214,9 @@ func (d *decoder) text(what *where) (string, error) {
 // validText reports whether s is valid UTF-8. It checks ASCII, nearly all
 // token text, without a call.
 func validText(s string) bool {
-	for i := 0; i < len(s); i++ {
+	for i := range len(s) {
 		if s[i] >= utf8.RuneSelf {
-			return utf8.ValidString(s[i:])
+			return utf8.ValidString(s)
 		}
 	}
 	return true
@@ -533,8 +533,14 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 // simple values are rejected.
 func (d *decoder) value(parent int) (any, error) {
 	start := d.off
-	major, ai, val, err := d.head()
-	if err != nil {
+	var major, ai byte
+	var val uint64
+	var err error
+	if start < len(d.s) && d.s[start]&0x1f < 24 { // the common head, inline
+		major, ai = d.s[start]>>5, d.s[start]&0x1f
+		val = uint64(ai)
+		d.off++
+	} else if major, ai, val, err = d.head(); err != nil {
 		return nil, err
 	}
 	switch major {
