@@ -30,9 +30,33 @@ type TokenRequest struct {
 	hasAuthorizedUUID   bool
 	authorizedUserID    string
 	hasAuthorizedUserID bool
-	res                 [5]map[string]Permission // indexed by ResourceType
-	pat                 [5]map[string]Permission
-	meta                map[string]any
+
+	// entries and meta hold what the methods added, in order. They are
+	// only ever appended to: a name or key added twice is there twice, and
+	// normalize merges them (ORing bits; the last meta value wins) into
+	// scratch space, sorted. Slices rather than maps keep building,
+	// checking and encoding a request to a few allocations, and a request
+	// whose names come sorted is sorted in linear time.
+	entries []entry
+	meta    []metaEntry
+	// owner is the request the slices were appended for. A copy of the
+	// struct (owner != its address) clips them before its first append, so
+	// that the copy never writes into memory the original uses.
+	owner *TokenRequest
+}
+
+// entry is one resource or pattern grant.
+type entry struct {
+	name    string
+	bits    Permission
+	rt      uint8 // ResourceType
+	pattern bool
+}
+
+// metaEntry is one meta key and value.
+type metaEntry struct {
+	key   string
+	value any
 }
 
 // NewTokenRequest starts a request for a token that lives for ttl, which
@@ -85,10 +109,11 @@ func (r *TokenRequest) UUIDPattern(re string, p Permission) *TokenRequest {
 // or nil) to the token's meta data.
 func (r *TokenRequest) Meta(key string, value any) *TokenRequest {
 	if r != nil {
+		r.own()
 		if r.meta == nil {
-			r.meta = make(map[string]any)
+			r.meta = make([]metaEntry, 0, 4)
 		}
-		r.meta[key] = value
+		r.meta = append(r.meta, metaEntry{key, value})
 	}
 	return r
 }
@@ -137,33 +162,117 @@ func (r *TokenRequest) add(pattern bool, rt ResourceType, name string, p Permiss
 	if r == nil {
 		return nil
 	}
-	set := &r.res
-	if pattern {
-		set = &r.pat
+	r.own()
+	if r.entries == nil {
+		r.entries = make([]entry, 0, 8)
 	}
-	m := set[rt]
-	if m == nil {
-		m = make(map[string]Permission)
-		set[rt] = m
-	}
-	m[name] |= p
+	r.entries = append(r.entries, entry{name: name, bits: p, rt: uint8(rt), pattern: pattern})
 	return r
+}
+
+// own makes r the owner of its slices; see TokenRequest.owner.
+func (r *TokenRequest) own() {
+	if r.owner != r {
+		r.entries, r.meta = slices.Clip(r.entries), slices.Clip(r.meta)
+		r.owner = r
+	}
+}
+
+// normalize returns r's entries with repeated names merged (their bits
+// ORed), sorted by kind (resources first), wire type, name and type, and
+// its meta with repeated keys merged (the last value wins), sorted by key.
+// It appends to the given scratch slices (slices of stack arrays, for small
+// requests) and leaves r unchanged.
+func (r *TokenRequest) normalize(es []entry, ms []metaEntry) ([]entry, []metaEntry) {
+	es = append(es[:0], r.entries...)
+	slices.SortFunc(es, compareEntries)
+	out := es[:0]
+	for _, e := range es {
+		if n := len(out); n > 0 && out[n-1].pattern == e.pattern && out[n-1].rt == e.rt && out[n-1].name == e.name {
+			out[n-1].bits |= e.bits
+			continue
+		}
+		out = append(out, e)
+	}
+	ms = append(ms[:0], r.meta...)
+	slices.SortStableFunc(ms, func(a, b metaEntry) int { return strings.Compare(a.key, b.key) })
+	mout := ms[:0]
+	for _, m := range ms {
+		if n := len(mout); n > 0 && mout[n-1].key == m.key {
+			mout[n-1] = m // added later: wins
+			continue
+		}
+		mout = append(mout, m)
+	}
+	return out, mout
+}
+
+// compareEntries orders entries for the body: resources before patterns,
+// then by the type they are sent as (channels, groups, uuids), name and
+// type (so that a Space follows the Channel of the same name).
+func compareEntries(a, b entry) int {
+	if a.pattern != b.pattern {
+		if b.pattern {
+			return -1
+		}
+		return 1
+	}
+	if wa, wb := wireType(ResourceType(a.rt)), wireType(ResourceType(b.rt)); wa != wb {
+		return int(wa - wb)
+	}
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return int(a.rt) - int(b.rt)
+}
+
+// grantMaps returns the request's grants as maps indexed by ResourceType
+// (merged, as normalize merges them), and its meta as a map.
+func (r *TokenRequest) grantMaps() (res, pat [5]map[string]Permission, meta map[string]any) {
+	es, ms := r.normalize(nil, nil)
+	for _, e := range es {
+		set := &res
+		if e.pattern {
+			set = &pat
+		}
+		if set[e.rt] == nil {
+			set[e.rt] = make(map[string]Permission)
+		}
+		set[e.rt][e.name] = e.bits
+	}
+	if len(ms) > 0 {
+		meta = make(map[string]any, len(ms))
+		for _, m := range ms {
+			meta[m.key] = m.value
+		}
+	}
+	return res, pat, meta
 }
 
 // usesDeprecated and usesCurrent report which of the two grant APIs the
 // request uses.
 func (r *TokenRequest) usesDeprecated() bool {
-	return r.hasAuthorizedUserID || len(r.res[Space]) > 0 || len(r.res[User]) > 0 ||
-		len(r.pat[Space]) > 0 || len(r.pat[User]) > 0
-}
-
-func (r *TokenRequest) usesCurrent() bool {
-	for _, rt := range [...]ResourceType{Channel, ChannelGroup, UUID} {
-		if len(r.res[rt]) > 0 || len(r.pat[rt]) > 0 {
+	if r.hasAuthorizedUserID {
+		return true
+	}
+	for _, e := range r.entries {
+		if rt := ResourceType(e.rt); rt == Space || rt == User {
 			return true
 		}
 	}
-	return r.hasAuthorizedUUID
+	return false
+}
+
+func (r *TokenRequest) usesCurrent() bool {
+	if r.hasAuthorizedUUID {
+		return true
+	}
+	for _, e := range r.entries {
+		if rt := ResourceType(e.rt); rt == Channel || rt == ChannelGroup || rt == UUID {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks the request as the service would, without sending it, and
@@ -175,6 +284,13 @@ func (r *TokenRequest) Validate() error {
 	if r == nil {
 		return fmt.Errorf("%w: the token request is nil; build one with pam.NewTokenRequest", ErrNoPermissions)
 	}
+	var esBuf [16]entry
+	var msBuf [8]metaEntry
+	return r.validate(r.normalize(esBuf[:0], msBuf[:0]))
+}
+
+// validate is Validate given the normalized entries and meta.
+func (r *TokenRequest) validate(es []entry, ms []metaEntry) error {
 	var errs []error
 	if r.ttl%time.Minute != 0 || r.ttl < time.Minute || r.ttl > MaxTTL {
 		errs = append(errs, fmt.Errorf("%w: %v is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute", ErrInvalidTTL, r.ttl))
@@ -188,30 +304,21 @@ func (r *TokenRequest) Validate() error {
 	if r.hasAuthorizedUserID && r.authorizedUserID == "" {
 		errs = append(errs, fmt.Errorf("%w: the authorized user id is empty; pass the user id the token is for, or leave AuthorizedUserID out", ErrInvalidPermission))
 	}
-	entries := 0
-	for _, kind := range [...]struct {
-		set     *[5]map[string]Permission
-		pattern bool
-	}{{&r.res, false}, {&r.pat, true}} {
-		for rt, m := range kind.set {
-			entries += len(m)
-			errs = appendEntryErrors(errs, ResourceType(rt), kind.pattern, m)
-		}
-	}
-	if entries == 0 {
+	errs = appendEntryErrors(errs, es)
+	if len(es) == 0 {
 		errs = append(errs, fmt.Errorf("%w: the request grants nothing; add a resource or pattern, e.g. Channel(\"room-1\", pam.Read)", ErrNoPermissions))
 	}
-	errs = appendMetaErrors(errs, r.meta)
+	errs = appendMetaErrors(errs, ms)
 	return errors.Join(errs...)
 }
 
-// appendEntryErrors checks the entries of one type and reports problems in
-// name order. A valid map, the common case, is checked without sorting.
-func appendEntryErrors(errs []error, rt ResourceType, pattern bool, m map[string]Permission) []error {
-	allowed := rt.Allowed()
+// appendEntryErrors checks normalized entries and reports problems by kind
+// (resources first), type and name. Valid entries, the common case, are
+// checked in one pass without sorting.
+func appendEntryErrors(errs []error, es []entry) []error {
 	valid := true
-	for name, p := range m {
-		if name == "" || p == 0 || p&^allowed != 0 || !utf8.ValidString(name) {
+	for _, e := range es {
+		if e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name) {
 			valid = false
 			break
 		}
@@ -219,12 +326,26 @@ func appendEntryErrors(errs []error, rt ResourceType, pattern bool, m map[string
 	if valid {
 		return errs
 	}
-	what := rt.singular()
-	if pattern {
-		what += " pattern"
-	}
-	for _, name := range sortedKeys(m) {
-		p := m[name]
+	es = slices.Clone(es)
+	slices.SortFunc(es, func(a, b entry) int {
+		if a.pattern != b.pattern {
+			if b.pattern {
+				return -1
+			}
+			return 1
+		}
+		if a.rt != b.rt {
+			return int(a.rt) - int(b.rt)
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	for _, e := range es {
+		rt, name, p := ResourceType(e.rt), e.name, e.bits
+		what := rt.singular()
+		if e.pattern {
+			what += " pattern"
+		}
+		allowed := rt.Allowed()
 		switch {
 		case name == "":
 			errs = append(errs, fmt.Errorf("%w: a %s with an empty name; give every entry a non-empty name", ErrInvalidPermission, what))
@@ -246,22 +367,11 @@ func exampleBit(rt ResourceType) string {
 	return "Read"
 }
 
-// appendMetaErrors checks that every meta value is a scalar JSON can carry
-// and reports problems in key order. Valid meta, the common case, is
-// checked without sorting.
-func appendMetaErrors(errs []error, meta map[string]any) []error {
-	valid := true
-	for k, v := range meta {
-		if metaError(k, v) != nil {
-			valid = false
-			break
-		}
-	}
-	if valid {
-		return errs
-	}
-	for _, k := range sortedKeys(meta) {
-		if err := metaError(k, meta[k]); err != nil {
+// appendMetaErrors checks that every meta value (normalized: sorted by
+// key, one per key) is a scalar JSON can carry.
+func appendMetaErrors(errs []error, ms []metaEntry) []error {
+	for _, m := range ms {
+		if err := metaError(m.key, m.value); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -296,66 +406,57 @@ func metaError(k string, v any) error {
 	return nil
 }
 
-// sortedKeys returns m's keys, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	return appendSortedKeys(make([]string, 0, len(m)), m)
-}
-
-// appendSortedKeys appends m's keys to dst and sorts what it appended.
-// Given a slice of a stack array, small maps need no allocation.
-func appendSortedKeys[V any](dst []string, m map[string]V) []string {
-	n := len(dst)
-	for k := range m {
-		dst = append(dst, k)
-	}
-	slices.Sort(dst[n:])
-	return dst
-}
-
 // MarshalJSON returns the grant request body exactly as
 // [Client.GrantToken] sends it. It does not validate the request.
 func (r *TokenRequest) MarshalJSON() ([]byte, error) {
 	if r == nil {
 		return []byte("null"), nil
 	}
-	return r.appendBody(make([]byte, 0, r.bodySizeHint())), nil
+	var esBuf [16]entry
+	var msBuf [8]metaEntry
+	es, ms := r.normalize(esBuf[:0], msBuf[:0])
+	return r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms), nil
 }
 
 // bodySizeHint estimates the body's length so it is built in one allocation.
-func (r *TokenRequest) bodySizeHint() int {
+func (r *TokenRequest) bodySizeHint(es []entry, ms []metaEntry) int {
 	n := 256 + len(r.authorizedUUID) + len(r.authorizedUserID)
-	for rt := range r.res {
-		for name := range r.res[rt] {
-			n += len(name) + 8
-		}
-		for name := range r.pat[rt] {
-			n += len(name) + 8
-		}
+	for _, e := range es {
+		n += len(e.name) + 8
 	}
-	return n + 32*len(r.meta)
+	for _, m := range ms {
+		n += len(m.key) + 32
+	}
+	return n
 }
 
-// appendBody appends the grant body: ttl, then permissions with resources
-// and patterns (all five type maps, names sorted), meta (always an object)
-// and uuid (only when set). The deprecated spaces and users go out as
-// channels and uuids; the users and spaces maps stay empty, as every
-// official SDK sends them.
-func (r *TokenRequest) appendBody(b []byte) []byte {
+// appendBody appends the grant body for the normalized entries and meta:
+// ttl, then permissions with resources and patterns (all five type maps,
+// names sorted), meta (always an object) and uuid (only when set). The
+// deprecated spaces and users go out as channels and uuids; the users and
+// spaces maps stay empty, as every official SDK sends them.
+func (r *TokenRequest) appendBody(b []byte, es []entry, ms []metaEntry) []byte {
+	n := len(es)
+	for i, e := range es {
+		if e.pattern {
+			n = i
+			break
+		}
+	}
 	b = append(b, `{"ttl":`...)
 	b = strconv.AppendInt(b, int64(r.ttl/time.Minute), 10)
 	b = append(b, `,"permissions":{"resources":`...)
-	b = appendGrants(b, &r.res)
+	b = appendGrants(b, es[:n])
 	b = append(b, `,"patterns":`...)
-	b = appendGrants(b, &r.pat)
+	b = appendGrants(b, es[n:])
 	b = append(b, `,"meta":{`...)
-	var stack [8]string
-	for i, k := range appendSortedKeys(stack[:0], r.meta) {
+	for i, m := range ms {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = appendJSONString(b, m.key)
 		b = append(b, ':')
-		b = appendJSONScalar(b, r.meta[k])
+		b = appendJSONScalar(b, m.value)
 	}
 	b = append(b, '}')
 	switch {
@@ -369,52 +470,37 @@ func (r *TokenRequest) appendBody(b []byte) []byte {
 	return append(b, "}}"...)
 }
 
-func appendGrants(b []byte, set *[5]map[string]Permission) []byte {
-	b = append(b, `{"channels":`...)
-	b = appendPermMap(b, set[Channel], set[Space])
-	b = append(b, `,"groups":`...)
-	b = appendPermMap(b, set[ChannelGroup], nil)
-	b = append(b, `,"uuids":`...)
-	b = appendPermMap(b, set[UUID], set[User])
-	return append(b, `,"users":{},"spaces":{}}`...)
-}
-
-// appendPermMap appends the union of two name→bits maps as a JSON object
-// with sorted keys.
-func appendPermMap(b []byte, m, also map[string]Permission) []byte {
-	if len(also) > 0 {
-		merged := make(map[string]Permission, len(m)+len(also))
-		for k, v := range m {
-			merged[k] |= v
+// appendGrants appends the type maps of one kind from its normalized
+// entries, which are sorted by wire type and name: a Space and a Channel of
+// the same name (a User and a UUID) are one entry with their bits ORed.
+func appendGrants(b []byte, es []entry) []byte {
+	for _, wt := range [...]ResourceType{Channel, ChannelGroup, UUID} {
+		switch wt {
+		case Channel:
+			b = append(b, `{"channels":{`...)
+		case ChannelGroup:
+			b = append(b, `},"groups":{`...)
+		case UUID:
+			b = append(b, `},"uuids":{`...)
 		}
-		for k, v := range also {
-			merged[k] |= v
+		first := true
+		for len(es) > 0 && wireType(ResourceType(es[0].rt)) == wt {
+			name, bits := es[0].name, es[0].bits
+			es = es[1:]
+			for len(es) > 0 && es[0].name == name && wireType(ResourceType(es[0].rt)) == wt {
+				bits |= es[0].bits
+				es = es[1:]
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendJSONString(b, name)
+			b = append(b, ':')
+			b = strconv.AppendUint(b, uint64(bits), 10)
 		}
-		m = merged
 	}
-	// Sort (name, bits) pairs rather than names, to look nothing up twice;
-	// up to 16 of them live on the stack.
-	var stack [16]nameBits
-	entries := stack[:0]
-	for k, v := range m {
-		entries = append(entries, nameBits{k, v})
-	}
-	slices.SortFunc(entries, func(a, b nameBits) int { return strings.Compare(a.name, b.name) })
-	b = append(b, '{')
-	for i, e := range entries {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendJSONString(b, e.name)
-		b = append(b, ':')
-		b = strconv.AppendUint(b, uint64(e.bits), 10)
-	}
-	return append(b, '}')
-}
-
-type nameBits struct {
-	name string
-	bits Permission
+	return append(b, `},"users":{},"spaces":{}}`...)
 }
 
 // appendJSONScalar appends a meta value.
@@ -521,10 +607,16 @@ type grantResponse struct {
 // sent. An error answer from the service is an *[APIError].
 func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
 	const op = "grant token"
-	if err := errors.Join(r.Validate(), c.signingKeysError(op)); err != nil {
+	if r == nil {
+		return "", errors.Join(r.Validate(), c.signingKeysError(op))
+	}
+	var esBuf [16]entry
+	var msBuf [8]metaEntry
+	es, ms := r.normalize(esBuf[:0], msBuf[:0])
+	if err := errors.Join(r.validate(es, ms), c.signingKeysError(op)); err != nil {
 		return "", err
 	}
-	body := r.appendBody(make([]byte, 0, r.bodySizeHint()))
+	body := r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms)
 	data, err := c.do(ctx, op, "POST", "/v3/pam/"+escapePathSegment(c.keys.Subscribe)+"/grant", body)
 	if err != nil {
 		return "", err

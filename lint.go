@@ -89,12 +89,13 @@ func (r *TokenRequest) Lint() []Warning {
 				"and URLs over 2 KB fail with some proxies and CDNs; grant fewer names (a pattern can cover many), "+
 				"split the grant into several tokens, or keep less in meta", n)})
 	}
+	res, pat, _ := r.grantMaps()
 	for rt := Channel; rt <= User; rt++ {
-		for name := range r.res[rt] {
+		for name := range res[rt] {
 			ws = lintName(ws, rt, name)
 		}
-		for pat := range r.pat[rt] {
-			ws = lintPattern(ws, rt, pat)
+		for p := range pat[rt] {
+			ws = lintPattern(ws, rt, p)
 		}
 	}
 	slices.SortFunc(ws, func(a, b Warning) int {
@@ -286,7 +287,8 @@ func (r *TokenRequest) estimateTokenChars() int {
 			UUID: mergeNames(set[UUID], set[User]),
 		}
 	}
-	t.Res, t.Pat = wire(&r.res), wire(&r.pat)
+	res, pat, meta := r.grantMaps()
+	t.Res, t.Pat = wire(&res), wire(&pat)
 	switch {
 	case r.hasAuthorizedUUID:
 		t.UUID, t.HasUUID = r.authorizedUUID, true
@@ -294,9 +296,9 @@ func (r *TokenRequest) estimateTokenChars() int {
 		t.UUID, t.HasUUID = r.authorizedUserID, true
 	}
 	extra := 0
-	if len(r.meta) > 0 {
-		t.Meta = make(map[string]any, len(r.meta))
-		for k, v := range r.meta {
+	if len(meta) > 0 {
+		t.Meta = make(map[string]any, len(meta))
+		for k, v := range meta {
 			if _, err := tokencodec.Encode(&tokencodec.Token{Meta: map[string]any{k: v}}, false); err != nil {
 				extra += len(k) + 16
 				continue
