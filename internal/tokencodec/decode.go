@@ -234,6 +234,9 @@ func (d *decoder) bytes(what *where) (string, error) {
 // mapHead reads the head of a map at the given nesting depth and returns
 // its number of pairs, which it checks against the remaining input.
 func (d *decoder) mapHead(what *where, depth int) (int, error) {
+	if n, ok := d.smallMap(); ok && depth <= MaxDepth {
+		return n, nil
+	}
 	start := d.off
 	n, err := d.expect(majorMap, what)
 	if err != nil {
@@ -246,6 +249,22 @@ func (d *decoder) mapHead(what *where, depth int) (int, error) {
 		return 0, d.fail(start, what.String()+": map of "+strconv.FormatUint(n, 10)+" pairs is longer than the data")
 	}
 	return int(n), nil
+}
+
+// smallMap reads, inline, the head of a map of fewer than 24 pairs that
+// fits in the remaining data, the common case; ok is false, and nothing is
+// read, for anything else. The caller checks the depth.
+func (d *decoder) smallMap() (n int, ok bool) {
+	off := d.off
+	if off < len(d.s) {
+		if b := d.s[off]; b>>5 == majorMap && b&0x1f < 24 {
+			if n = int(b & 0x1f); 2*n <= len(d.s)-off-1 {
+				d.off = off + 1
+				return n, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // Decode decodes the CBOR of a token. The strings in the result share one
@@ -393,9 +412,12 @@ func (d *decoder) skipUnknown(start int, key string, depth int) error {
 // decodeGrants reads a "res" or "pat" map. When layout is not nil it records
 // how the type keys deviate from today's layout.
 func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout) error {
-	n, err := d.mapHead(&where{sec: sec}, 2)
-	if err != nil {
-		return err
+	var err error
+	n, ok := d.smallMap() // depth 2
+	if !ok {
+		if n, err = d.mapHead(&where{sec: sec}, 2); err != nil {
+			return err
+		}
 	}
 	saved := d.unknown // the top-level map's unknown keys
 	d.unknown = nil
@@ -457,9 +479,15 @@ func typeIndex(key string) int {
 // decodeNames reads a map of names (or patterns) to permission bitmasks.
 // An empty map is returned as nil.
 func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
-	n, err := d.mapHead(&where{sec: sec, key: key}, 3)
-	if err != nil || n == 0 {
-		return nil, err
+	var err error
+	n, ok := d.smallMap() // depth 3
+	if !ok {
+		if n, err = d.mapHead(&where{sec: sec, key: key}, 3); err != nil {
+			return nil, err
+		}
+	}
+	if n == 0 {
+		return nil, nil
 	}
 	m := make(map[string]P, n)
 	for i := range n {
