@@ -1,8 +1,10 @@
 package pam_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pamkit/pam"
@@ -78,4 +80,26 @@ func ExampleTokenRequest_Lint() {
 	// no-authorized-uuid: the token is not bound to a uuid, so anyone who obtains it can use it; call AuthorizedUUID with the uuid of the client that will use it
 	// regexp-in-name: channel "room-*" is an exact name but contains a regular expression metacharacter; exact names match literally, so this grants only the channel named "room-*"; to grant every matching channel use ChannelPattern("^room-.*$")
 	// capturing-group: channel pattern "^lobby-(a|b)$" has a capturing group, which the service rejects ("Only non-capturing groups are allowed"); write (?: instead of (
+}
+
+func ExampleToken_Explain() {
+	tok, _ := pam.ParseToken(contractToken)
+	at := tok.IssuedAt.Add(time.Minute)
+	fmt.Println(tok.Explain(pam.Access{Type: pam.Channel, Name: "channel-42", Permission: pam.Write, UUID: "test-authorized-uuid", At: at}))
+	fmt.Println(tok.Explain(pam.Access{Type: pam.UUID, Name: "uuid-1", Permission: pam.Get, UUID: "test-authorized-uuid", At: at}))
+	// Output:
+	// allowed: channel "channel-42" matches pattern "^channel-\\S*$", which grants read|write|manage|delete|get|update|join
+	// allowed: uuid "uuid-1" has an exact entry granting delete|get|update
+}
+
+func ExampleToken_MarshalJSON() {
+	tok, _ := pam.ParseToken(contractToken)
+	b, _ := json.Marshal(tok)
+	head, _, _ := strings.Cut(string(b), `"resources"`)
+	fmt.Println(head)
+	group, _ := json.Marshal(tok.Resources.ChannelGroups["channel_group-1"])
+	fmt.Println(string(group))
+	// Output:
+	// {"version":2,"timestamp":1627968380,"ttl":60,"expires_at":"2021-08-03T06:26:20Z","authorized_uuid":"test-authorized-uuid",
+	// {"read":true,"write":false,"manage":true,"delete":false,"get":false,"update":false,"join":false}
 }
