@@ -117,18 +117,25 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 	printToken(w, tok)
 	fmt.Fprintln(w)
 
-	hc := &http.Client{Timeout: 10 * time.Second}
+	// The device holds only the subscribe key and its token; its HTTP
+	// client adds auth=<token> to every call to the service.
+	device, err := pam.New(pam.Keys{Subscribe: e.keys.Subscribe}, append(e.opts, pam.WithUserID(userID))...)
+	if err != nil {
+		return err
+	}
+	device.SetToken(token)
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: device.Transport(nil)}
 
 	// 3. An allowed call.
 	fmt.Fprintf(w, "3. %s publishes to %s\n", userID, roomChannel)
 	check(w, tok, roomChannel)
-	publish(ctx, w, hc, e, token, roomChannel)
+	publish(ctx, w, hc, e, roomChannel)
 	fmt.Fprintln(w)
 
 	// 4. A denied call.
 	fmt.Fprintf(w, "4. %s publishes to %s (the pattern grants read, not write)\n", userID, lobbyChannel)
 	check(w, tok, lobbyChannel)
-	publish(ctx, w, hc, e, token, lobbyChannel)
+	publish(ctx, w, hc, e, lobbyChannel)
 	fmt.Fprintln(w)
 
 	// 5. Revoke.
@@ -141,7 +148,7 @@ func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
 
 	// 6. The revoked token is refused.
 	fmt.Fprintf(w, "6. %s publishes to %s again\n", userID, roomChannel)
-	publish(ctx, w, hc, e, token, roomChannel)
+	publish(ctx, w, hc, e, roomChannel)
 	return nil
 }
 
@@ -197,11 +204,12 @@ func check(w io.Writer, tok *pam.Token, ch string) {
 	fmt.Fprintf(w, "   local check (Token.Authorize): denied: %v\n", err)
 }
 
-// publish sends a publish with the token as auth= and prints the answer.
-func publish(ctx context.Context, w io.Writer, hc *http.Client, e env, token, ch string) {
+// publish sends a publish through hc, whose transport adds the token as
+// auth=, and prints the answer.
+func publish(ctx context.Context, w io.Writer, hc *http.Client, e env, ch string) {
 	u := e.base + "/publish/" + url.PathEscape(e.keys.Publish) + "/" + url.PathEscape(e.keys.Subscribe) +
 		"/0/" + url.PathEscape(ch) + "/0/" + url.PathEscape(`{"text":"hello"}`) +
-		"?" + url.Values{"auth": {token}, "uuid": {userID}}.Encode()
+		"?" + url.Values{"uuid": {userID}}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		fmt.Fprintf(w, "   service: cannot build the request: %v\n", err)
