@@ -2,8 +2,10 @@ package pamtest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,7 +81,7 @@ func (h *handler) allows(t *tokencodec.Token, ch string, perm uint32) bool {
 	if bits, ok := t.Res.Chan[ch]; ok {
 		return bits&perm == perm
 	}
-	for _, re := range sortedKeys(t.Pat.Chan) {
+	for _, re := range slices.Sorted(maps.Keys(t.Pat.Chan)) {
 		if t.Pat.Chan[re]&perm == perm && h.matchPattern(re, ch) {
 			return true
 		}

@@ -10,7 +10,6 @@ import (
 	"math"
 	"mime"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -347,14 +346,4 @@ func (h *handler) mac(b []byte) []byte {
 	m := hmac.New(sha256.New, []byte(h.keys.Secret))
 	m.Write(b)
 	return m.Sum(nil)
-}
-
-// sortedKeys returns the keys of m, sorted.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

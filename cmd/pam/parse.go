@@ -6,7 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -95,13 +96,8 @@ func printToken(w io.Writer, tok *pam.Token, now time.Time) {
 	if len(tok.Meta) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}
-	keys := make([]string, 0, len(tok.Meta))
-	for k := range tok.Meta {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(tok.Meta)) {
 		v, _ := json.Marshal(tok.Meta[k])
 		fmt.Fprintf(tw, "  %s\t%s\n", k, v)
 	}
@@ -119,12 +115,7 @@ func printGrants(w io.Writer, title string, g pam.Grants) {
 		{"channel", g.Channels}, {"channel group", g.ChannelGroups}, {"uuid", g.UUIDs},
 		{"space", g.Spaces}, {"user", g.Users},
 	} {
-		names := make([]string, 0, len(typ.m))
-		for name := range typ.m {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
+		for _, name := range slices.Sorted(maps.Keys(typ.m)) {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", typ.name, name, strings.Join(typ.m[name].Names(), ", "))
 			n++
 		}

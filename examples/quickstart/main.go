@@ -16,10 +16,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,11 +169,11 @@ func printToken(w io.Writer, t *pam.Token) {
 		{"group", t.Resources.ChannelGroups}, {"group pattern", t.Patterns.ChannelGroups},
 		{"uuid", t.Resources.UUIDs}, {"uuid pattern", t.Patterns.UUIDs},
 	} {
-		for _, n := range sortedKeys(g.m) {
+		for _, n := range slices.Sorted(maps.Keys(g.m)) {
 			add(g.what+" "+n, g.m[n].String())
 		}
 	}
-	for _, k := range sortedKeys(t.Meta) {
+	for _, k := range slices.Sorted(maps.Keys(t.Meta)) {
 		add("meta "+k, fmt.Sprint(t.Meta[k]))
 	}
 	width := 0
@@ -182,16 +183,6 @@ func printToken(w io.Writer, t *pam.Token) {
 	for _, r := range rows {
 		fmt.Fprintf(w, "   %-*s %s\n", width, r[0]+":", r[1])
 	}
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // check prints what the token itself says about publishing to ch.
