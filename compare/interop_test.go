@@ -44,15 +44,7 @@ func TestOfficialSDKGrantRevoke(t *testing.T) {
 
 	var token string
 	for range 2 {
-		res, status, err := pn.GrantToken().
-			TTL(15).
-			AuthorizedUUID("user-1").
-			Channels(map[string]pubnub.ChannelPermissions{"room-1": {Read: true, Write: true}}).
-			ChannelGroups(map[string]pubnub.GroupPermissions{"friends": {Read: true}}).
-			UUIDs(map[string]pubnub.UUIDPermissions{"user-1": {Get: true, Update: true}}).
-			ChannelsPattern(map[string]pubnub.ChannelPermissions{"^lobby-[a-z]+$": {Read: true}}).
-			Meta(map[string]interface{}{"plan": "pro", "seats": 3}).
-			Execute()
+		res, status, err := officialGrant(pn)
 		require.NoError(t, err)
 		require.Equal(t, 200, status.StatusCode)
 		require.NotNil(t, res)
