@@ -53,9 +53,6 @@ import (
 // version is this module's version, sent in the pnsdk query parameter.
 const version = "0.1.0"
 
-// pnsdk is the value of the pnsdk query parameter.
-const pnsdk = "PubNub-Go-pam/" + version
-
 // defaultOrigin is the service's host.
 const defaultOrigin = "ps.pndsn.com"
 

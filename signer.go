@@ -8,41 +8,24 @@ import (
 	"github.com/pamkit/pam/internal/sign"
 )
 
-// pnsdkParam is the pnsdk parameter, encoded.
+// pnsdkParam is the pnsdk parameter, "PubNub-Go-pam/<version>", encoded.
 const pnsdkParam = "pnsdk=PubNub-Go-pam%2F" + version
 
 // signedQuery returns the query string for a request to path with the given
-// method and body: pnsdk, requestid, timestamp and uuid in canonical order,
-// followed by the v2 signature over exactly those bytes, the path and the
-// body. extra parameters, if any, are signed and sent too.
-//
-// The common case, no extra parameters, is written straight into one stack
-// buffer, signed with the client's pooled HMAC (see [sign.Signer]), and
-// copied out once as the returned string.
-func (c *Client) signedQuery(method, path string, body []byte, unix int64, extra ...sign.Param) string {
+// method and body: pnsdk, requestid, timestamp and uuid in canonical
+// (sorted) order, followed by the v2 signature over exactly those bytes, the
+// path and the body. It is written into one stack buffer, signed with the
+// client's pooled HMAC (see [sign.Signer]), and copied out once as the
+// returned string.
+func (c *Client) signedQuery(method, path string, body []byte, unix int64) string {
 	var stack [512]byte
-	b := stack[:0]
-	if len(extra) == 0 {
-		b = append(b, pnsdkParam...)
-		b = append(b, "&requestid="...)
-		b = appendRequestID(b)
-		b = append(b, "&timestamp="...)
-		b = strconv.AppendInt(b, unix, 10)
-		b = append(b, "&uuid="...)
-		b = sign.AppendEncode(b, c.userID)
-	} else {
-		var id [36]byte
-		params := make([]sign.Param, 0, 4+len(extra))
-		params = append(params,
-			sign.Param{Key: "pnsdk", Value: pnsdk},
-			sign.Param{Key: "requestid", Value: string(appendRequestID(id[:0]))},
-			sign.Param{Key: "timestamp", Value: strconv.FormatInt(unix, 10)},
-			sign.Param{Key: "uuid", Value: c.userID},
-		)
-		params = append(params, extra...)
-		sign.SortParams(params)
-		b = sign.AppendQuery(b, params)
-	}
+	b := append(stack[:0], pnsdkParam...)
+	b = append(b, "&requestid="...)
+	b = appendRequestID(b)
+	b = append(b, "&timestamp="...)
+	b = strconv.AppendInt(b, unix, 10)
+	b = append(b, "&uuid="...)
+	b = sign.AppendEncode(b, c.userID)
 	canonical := b
 	b = append(b, "&signature="...)
 	b = c.signer.AppendV2(b, method, c.keys.Publish, path, canonical, body)
