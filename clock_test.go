@@ -16,6 +16,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+func TestSleepContext(t *testing.T) {
+	t.Parallel()
+	assert.NoError(t, sleepContext(context.Background(), 0))
+	assert.NoError(t, sleepContext(context.Background(), time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, sleepContext(ctx, time.Hour), context.Canceled)
+	assert.ErrorIs(t, sleepContext(ctx, 0), context.Canceled)
+}
+
 // windowServer is an httptest server that, like the service, refuses a
 // timestamp more than 60 s from its own clock with 400 "Invalid timestamp"
 // and sends its clock in the Date header.

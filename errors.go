@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sentinel errors. Every error this package returns for one of these causes
@@ -181,3 +182,49 @@ func newAPIError(op string, status int, body []byte) *APIError {
 	e.Body = append([]byte(nil), body...)
 	return e
 }
+
+// DeniedError is a denial from [Token.Authorize]. Its message starts with
+// "pam: " and says why, in words; the fields carry the same facts for
+// programs. It wraps [ErrPermissionDenied] and, as the case may be,
+// [ErrTokenExpired] or [ErrUUIDMismatch].
+type DeniedError struct {
+	// Access is the access that was denied, with At filled in.
+	Access Access
+	// Reason is the message without the "pam: " prefix.
+	Reason string
+	// ExpiresAt is when the token expired; zero unless that is the reason.
+	ExpiresAt time.Time
+	// Entry is the exact resource entry that decided, if the token has one
+	// for the name.
+	Entry string
+	// Pattern is the pattern that matched the name but lacked bits, if
+	// there was no exact entry.
+	Pattern string
+	// Granted is what Entry or Pattern grants.
+	Granted Permission
+	// Missing is the requested bits that Entry or Pattern lacks.
+	Missing Permission
+	// Candidates are the names and patterns of the requested type nearest
+	// to the name, when nothing matched it, nearest first.
+	Candidates []string
+
+	sentinels []error
+}
+
+// Error returns "pam: " and the reason.
+func (e *DeniedError) Error() string { return "pam: " + e.Reason }
+
+// Unwrap returns the sentinel errors the denial matches.
+func (e *DeniedError) Unwrap() []error { return e.sentinels }
+
+var _ error = (*DeniedError)(nil)
+
+// sourceError is a failure to get a token from a source. It reads
+// "pam: token source: <cause>" without repeating the cause's own "pam: ".
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string {
+	return "pam: token source: " + strings.TrimPrefix(e.err.Error(), "pam: ")
+}
+
+func (e *sourceError) Unwrap() error { return e.err }

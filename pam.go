@@ -31,6 +31,12 @@
 // The pamtest package is a local Access Manager emulator for tests, and the
 // pam command (cmd/pam) parses, checks, grants and revokes tokens from a
 // shell.
+//
+// The source has one concept per file, in the order a grant flows through
+// them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
+// revoke.go, request.go (sign, send, classify, retry) and clock.go; then
+// token.go, authorize.go, permissions.go, errors.go, transport.go,
+// tokensource.go and log.go.
 package pam
 
 import (
