@@ -43,6 +43,14 @@ func (t *Token) Allows(rt ResourceType, name string, p Permission) bool {
 // knows the client's uuid, so an Access without one cannot be shown to be
 // allowed.
 func (t *Token) Authorize(a Access) error {
+	if d := t.denied(a); d != nil {
+		return d
+	}
+	return nil
+}
+
+// denied returns why t does not allow a, or nil if it does.
+func (t *Token) denied(a Access) *DeniedError {
 	if a.At.IsZero() {
 		a.At = time.Now()
 	}
@@ -78,8 +86,8 @@ func (t *Token) Authorize(a Access) error {
 // Explain describes in one sentence how [Token.Authorize] decides a: which
 // entry or pattern allows it, or why it is denied.
 func (t *Token) Explain(a Access) string {
-	if err := t.Authorize(a); err != nil {
-		return "denied: " + strings.TrimPrefix(err.Error(), "pam: ")
+	if d := t.denied(a); d != nil {
+		return "denied: " + d.Reason
 	}
 	v := t.evaluate(a.Type, a.Name, a.Permission, true)
 	what := a.Type.singular() + " " + strconv.Quote(a.Name)

@@ -3,7 +3,6 @@ package pam
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -12,24 +11,6 @@ import (
 // are signed with it, and expiry checks may use it.
 func (c *Client) serverNow() time.Time {
 	return c.now().Add(time.Duration(c.clockOffset.Load()))
-}
-
-// isTimestampError reports whether an answer says the request's timestamp
-// was outside the service's window ("Invalid timestamp").
-func isTimestampError(e *APIError) bool {
-	if e.StatusCode != http.StatusBadRequest {
-		return false
-	}
-	const want = "invalid timestamp"
-	if strings.Contains(strings.ToLower(e.Message), want) {
-		return true
-	}
-	for _, d := range e.Details {
-		if strings.Contains(strings.ToLower(d.Message), want) {
-			return true
-		}
-	}
-	return strings.Contains(strings.ToLower(string(e.Body)), want)
 }
 
 // sleepContext waits for d or until ctx is done, whichever comes first.
@@ -51,7 +32,7 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 // outside the service's window and carries a usable Date header; if so it
 // returns that date and the local clock's time when the answer arrived.
 func (c *Client) clockSkew(e *APIError, h http.Header) (skewed bool, serverDate, localDate time.Time) {
-	if !isTimestampError(e) {
+	if e.kind() != answerInvalidTimestamp {
 		return false, time.Time{}, time.Time{}
 	}
 	date, err := http.ParseTime(h.Get("Date"))

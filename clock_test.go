@@ -2,7 +2,6 @@ package pam
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -190,22 +189,4 @@ func TestClockSkewConcurrent(t *testing.T) {
 		assert.NoError(t, err)
 	}
 	assert.InDelta(t, float64(-10*time.Minute), float64(c.clockOffset.Load()), float64(2*time.Second))
-}
-
-func TestIsTimestampError(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		e    APIError
-		want bool
-	}{
-		{APIError{StatusCode: 400, Message: "Invalid timestamp"}, true},
-		{APIError{StatusCode: 400, Message: "INVALID TIMESTAMP"}, true},
-		{APIError{StatusCode: 400, Message: "Bad request", Details: []ErrorDetail{{Message: "invalid timestamp: too old"}}}, true},
-		{APIError{StatusCode: 400, Body: []byte("<html>Invalid Timestamp</html>")}, true},
-		{APIError{StatusCode: 403, Message: "Invalid timestamp"}, false},
-		{APIError{StatusCode: 400, Message: "Invalid ttl"}, false},
-	}
-	for i, tt := range tests {
-		assert.Equal(t, tt.want, isTimestampError(&tt.e), fmt.Sprint(i))
-	}
 }

@@ -16,30 +16,39 @@ import (
 func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
 	const op = "grant token"
 	if r == nil {
-		return "", errors.Join(r.Validate(), c.signingKeysError(op))
+		return "", opErrs(op, append([]error{errNilRequest()}, c.keyProblems()...))
 	}
 	var esBuf [16]entry
 	var msBuf [8]metaEntry
 	es, ms := r.normalize(esBuf[:0], msBuf[:0])
-	if err := errors.Join(r.validate(es, ms), c.signingKeysError(op)); err != nil {
-		return "", err
+	if problems := append(r.validate(es, ms), c.keyProblems()...); len(problems) > 0 {
+		return "", opErrs(op, problems)
 	}
 	body := r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms)
 	data, err := c.do(ctx, op, "POST", "/v3/pam/"+escapePathSegment(c.keys.Subscribe)+"/grant", body)
 	if err != nil {
-		return "", err
+		return "", opErr(op, err)
 	}
+	token, err := readGrantAnswer(data)
+	if err != nil {
+		return "", opErr(op, err)
+	}
+	return token, nil
+}
+
+// readGrantAnswer returns the token in a successful grant's answer.
+func readGrantAnswer(data []byte) (string, error) {
 	token, ok := scanGrantAnswer(data)
 	if !ok {
 		// Anything outside the scanner's subset: encoding/json decides.
 		var resp grantResponse
 		if err := json.Unmarshal(data, &resp); err != nil {
-			return "", fmt.Errorf("pam: %s: the service's answer is not the expected JSON (%v); check the origin points at PubNub", op, err)
+			return "", fmt.Errorf("the service's answer is not the expected JSON (%v); check the origin points at PubNub", err)
 		}
 		token = resp.Data.Token
 	}
 	if token == "" {
-		return "", fmt.Errorf("pam: %s: the service answered without a token; check the origin points at PubNub", op)
+		return "", errors.New("the service answered without a token; check the origin points at PubNub")
 	}
 	return token, nil
 }

@@ -42,7 +42,7 @@ func (c *Client) do(ctx context.Context, op, method, path string, body []byte) (
 // answer, or a connection lost after the request was sent).
 func (c *Client) doRetry(ctx context.Context, op, method, path string, body []byte) (data []byte, maybeApplied bool, err error) {
 	if ctx == nil {
-		return nil, false, fmt.Errorf("pam: %s: nil context; pass context.Background() or a request context", op)
+		return nil, false, errors.New("nil context; pass context.Background() or a request context")
 	}
 	p := c.retry
 	retries := 0        // backoff retries made so far
@@ -56,7 +56,7 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 		if ctx.Err() != nil && (r.retryable || !errors.As(r.err, &apiErr)) {
 			// The context ended the call: a failed send, or an answer
 			// that cannot be retried now.
-			return nil, maybeApplied, contextError(op, ctx.Err(), r.err)
+			return nil, maybeApplied, contextError(ctx.Err(), r.err)
 		}
 		if r.clockSkew && !clockFixed {
 			clockFixed = true
@@ -78,7 +78,7 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 		}
 		c.logRetry(ctx, op, method, path, attempt, r.err, wait)
 		if serr := c.sleep(ctx, wait); serr != nil {
-			return nil, maybeApplied, contextError(op, serr, r.err)
+			return nil, maybeApplied, contextError(serr, r.err)
 		}
 		maybeApplied = maybeApplied || r.maybeApplied
 		retries++
@@ -87,11 +87,11 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 
 // contextError reports that ctx ended the call, keeping both the context's
 // error and the last attempt's error matchable.
-func contextError(op string, ctxErr, last error) error {
+func contextError(ctxErr, last error) error {
 	if errors.Is(last, ctxErr) {
 		return last
 	}
-	return fmt.Errorf("pam: %s: %w (last attempt: %w)", op, ctxErr, last)
+	return fmt.Errorf("%w (last attempt: %w)", ctxErr, last)
 }
 
 // result is the outcome of one attempt.
@@ -116,27 +116,27 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 
 	req, err := c.newRequest(ctx, method, path, body)
 	if err != nil {
-		return result{err: fmt.Errorf("pam: %s: %w", op, err)}
+		return result{err: err}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		err = redactURLError(err)
-		return result{err: fmt.Errorf("pam: %s: %w", op, err), retryable: retryableTransportError(err), maybeApplied: !isDialError(err)}
+		return result{err: err, retryable: retryableTransportError(err), maybeApplied: !isDialError(err)}
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
 		err = redactURLError(err)
-		return result{err: fmt.Errorf("pam: %s: reading the response: %w", op, err), retryable: retryableTransportError(err), maybeApplied: true}
+		return result{err: fmt.Errorf("reading the response: %w", err), retryable: retryableTransportError(err), maybeApplied: true}
 	}
 	if len(data) > maxResponseBody {
-		return result{err: fmt.Errorf("pam: %s: the response body is larger than %d bytes; check the origin points at PubNub", op, maxResponseBody)}
+		return result{err: fmt.Errorf("the response body is larger than %d bytes; check the origin points at PubNub", maxResponseBody)}
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return result{data: data}
 	}
-	apiErr := newAPIError(op, resp.StatusCode, data)
+	apiErr := newAPIError(resp.StatusCode, data)
 	r = result{err: apiErr, retryable: retryableStatus(resp.StatusCode), maybeApplied: resp.StatusCode >= 500}
 	if r.retryable {
 		r.retryAfter, r.hasRetryAfter = parseRetryAfter(resp.Header, c.serverNow())
@@ -145,16 +145,16 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	return r
 }
 
-// signingKeysError reports a missing secret or publish key.
-func (c *Client) signingKeysError(op string) error {
+// keyProblems lists the keys the client lacks to sign a request.
+func (c *Client) keyProblems() []error {
 	var errs []error
 	if c.keys.Secret == "" {
-		errs = append(errs, fmt.Errorf("%w: %s needs Keys.Secret to sign the request; only servers should hold it", ErrMissingSecretKey, op))
+		errs = append(errs, fmt.Errorf("%w: Keys.Secret signs the request; only servers should hold it", ErrMissingSecretKey))
 	}
 	if c.keys.Publish == "" {
-		errs = append(errs, fmt.Errorf("%w: %s needs Keys.Publish, which is part of every signature", ErrMissingPublishKey, op))
+		errs = append(errs, fmt.Errorf("%w: Keys.Publish is part of every signature", ErrMissingPublishKey))
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // newRequest builds a request signed now: the path is sent exactly as
@@ -305,13 +305,13 @@ func WithRetry(p RetryPolicy) Option {
 	return func(o *options) error {
 		switch {
 		case p.MaxAttempts < 0:
-			return fmt.Errorf("pam: WithRetry: MaxAttempts is %d; use 1 for no retries, or 0 for the default %d", p.MaxAttempts, defaultMaxAttempts)
+			return optionError("WithRetry", "MaxAttempts is %d; use 1 for no retries, or 0 for the default %d", p.MaxAttempts, defaultMaxAttempts)
 		case p.MinBackoff < 0:
-			return fmt.Errorf("pam: WithRetry: MinBackoff is %s; use a positive duration, or 0 for the default %s", p.MinBackoff, defaultMinBackoff)
+			return optionError("WithRetry", "MinBackoff is %s; use a positive duration, or 0 for the default %s", p.MinBackoff, defaultMinBackoff)
 		case p.MaxBackoff < 0:
-			return fmt.Errorf("pam: WithRetry: MaxBackoff is %s; use a positive duration, or 0 for the default %s", p.MaxBackoff, defaultMaxBackoff)
+			return optionError("WithRetry", "MaxBackoff is %s; use a positive duration, or 0 for the default %s", p.MaxBackoff, defaultMaxBackoff)
 		case p.MaxBackoff > 0 && p.MinBackoff > p.MaxBackoff:
-			return fmt.Errorf("pam: WithRetry: MinBackoff %s is larger than MaxBackoff %s; swap them or raise MaxBackoff", p.MinBackoff, p.MaxBackoff)
+			return optionError("WithRetry", "MinBackoff %s is larger than MaxBackoff %s; swap them or raise MaxBackoff", p.MinBackoff, p.MaxBackoff)
 		}
 		o.retry = p.withDefaults()
 		return nil

@@ -87,6 +87,15 @@ const maxUnix = 253402300799
 // 2, which wraps [ErrUnsupportedVersion]. The signature is not verified:
 // only the service can do that.
 func ParseToken(token string) (*Token, error) {
+	t, err := parseToken(token)
+	if err != nil {
+		return nil, opErr("", err)
+	}
+	return t, nil
+}
+
+// parseToken is ParseToken; its errors name no operation.
+func parseToken(token string) (*Token, error) {
 	if len(token) <= tokencodec.MaxTokenLen { // Unwrap rejects longer ones
 		token = strings.TrimSpace(token)
 	}
@@ -219,11 +228,11 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("pam: token JSON: data after the object")
+		return opErr("token JSON", errors.New("data after the object"))
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(j.Signature, "="))
 	if err != nil {
-		return fmt.Errorf("pam: token JSON: signature: %w", err)
+		return opErr("token JSON", fmt.Errorf("signature: %w", err))
 	}
 	*t = Token{
 		Version:   j.Version,

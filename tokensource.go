@@ -33,7 +33,7 @@ type TokenSource interface {
 func WithTokenSource(ts TokenSource) Option {
 	return func(o *options) error {
 		if ts == nil {
-			return errors.New("pam: WithTokenSource: the token source is nil; pass a TokenSource or leave the option out")
+			return optionError("WithTokenSource", "the token source is nil; pass a TokenSource or leave the option out")
 		}
 		o.ts = ts
 		return nil
@@ -88,10 +88,10 @@ func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
 // token.
 func checkSourceToken(tok string, err error) (string, error) {
 	if err != nil {
-		return "", &sourceError{err}
+		return "", sourceError(err)
 	}
 	if strings.TrimSpace(tok) == "" {
-		return "", &sourceError{fmt.Errorf("%w: the source returned an empty token", ErrMissingToken)}
+		return "", sourceError(fmt.Errorf("%w: the source returned an empty token", ErrMissingToken))
 	}
 	return tok, nil
 }
@@ -147,7 +147,7 @@ func (s *reuseTokenSource) Token(ctx context.Context) (string, error) {
 
 func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (string, error) {
 	if ctx == nil {
-		return "", errors.New("pam: token source: nil context; pass context.Background() or a request context")
+		return "", sourceError(errors.New("nil context; pass context.Background() or a request context"))
 	}
 	for {
 		s.mu.Lock()
@@ -168,7 +168,7 @@ func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (s
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			return "", &sourceError{ctx.Err()}
+			return "", sourceError(ctx.Err())
 		}
 		// The caller that made the call gave up (its context ended) while
 		// ours is still live: try again rather than inherit its failure.
@@ -185,7 +185,7 @@ func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
 	finished := false
 	defer func() {
 		if !finished {
-			f.tok, f.err = "", errors.New("pam: token source: the source panicked")
+			f.tok, f.err = "", sourceError(errors.New("the source panicked"))
 		}
 		s.mu.Lock()
 		if f.err == nil {
@@ -196,7 +196,7 @@ func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
 		close(f.done)
 	}()
 	if s.src == nil {
-		f.err = errors.New("pam: token source: ReuseTokenSource was given a nil source")
+		f.err = sourceError(errors.New("ReuseTokenSource was given a nil source"))
 		finished = true
 		return
 	}
@@ -204,7 +204,7 @@ func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
 	if err == nil {
 		var exp time.Time
 		if exp, err = tokenExpiry(tok); err != nil {
-			tok, err = "", &sourceError{err}
+			tok, err = "", sourceError(err)
 		}
 		refresh = exp.Add(-s.early)
 	}

@@ -238,8 +238,8 @@ func tokenRejected(resp *http.Response) bool {
 	if err != nil || len(buf) > maxRejectionBody {
 		return false
 	}
-	msg := strings.ToLower(newAPIError("", resp.StatusCode, buf).Message)
-	return strings.Contains(msg, "token is expired") || strings.Contains(msg, "token is revoked")
+	k := newAPIError(resp.StatusCode, buf).kind()
+	return k == answerExpired || k == answerRevoked
 }
 
 // prefixedBody is a response body partly read ahead.

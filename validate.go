@@ -1,7 +1,6 @@
 package pam
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -17,15 +16,20 @@ import (
 // service, whose dialect is not Go's; [TokenRequest.Lint] warns about them.
 func (r *TokenRequest) Validate() error {
 	if r == nil {
-		return fmt.Errorf("%w: the token request is nil; build one with pam.NewTokenRequest", ErrNoPermissions)
+		return opErrs("", []error{errNilRequest()})
 	}
 	var esBuf [16]entry
 	var msBuf [8]metaEntry
-	return r.validate(r.normalize(esBuf[:0], msBuf[:0]))
+	return opErrs("", r.validate(r.normalize(esBuf[:0], msBuf[:0])))
+}
+
+// errNilRequest is the problem with a nil *TokenRequest.
+func errNilRequest() error {
+	return fmt.Errorf("%w: the token request is nil; build one with pam.NewTokenRequest", ErrNoPermissions)
 }
 
 // validate is Validate given the normalized entries and meta.
-func (r *TokenRequest) validate(es []entry, ms []metaEntry) error {
+func (r *TokenRequest) validate(es []entry, ms []metaEntry) []error {
 	var errs []error
 	if r.ttl%time.Minute != 0 || r.ttl < time.Minute || r.ttl > MaxTTL {
 		errs = append(errs, fmt.Errorf("%w: %v is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute", ErrInvalidTTL, r.ttl))
@@ -43,8 +47,7 @@ func (r *TokenRequest) validate(es []entry, ms []metaEntry) error {
 	if len(es) == 0 {
 		errs = append(errs, fmt.Errorf("%w: the request grants nothing; add a resource or pattern, e.g. Channel(\"room-1\", pam.Read)", ErrNoPermissions))
 	}
-	errs = appendMetaErrors(errs, ms)
-	return errors.Join(errs...)
+	return appendMetaErrors(errs, ms)
 }
 
 // usesDeprecated and usesCurrent report which of the two grant APIs the
