@@ -11,7 +11,7 @@ import (
 
 func runCheck(_ context.Context, args []string, e *env) int {
 	fs := newFlagSet("check", "TOKEN|- (--channel|--group|--uuid-resource) NAME --perm PERMS [--uuid U] [--at TIME]",
-		"Say whether the token allows the access: exit 0 when it does, 1 when it does not, with the reason", e)
+		"Say whether the token allows the access: exit 0 when it does, 1 when it does not, with the reason")
 	channel := fs.String("channel", "", "the channel to check")
 	group := fs.String("group", "", "the channel group to check")
 	uuidRes := fs.String("uuid-resource", "", "the uuid (App Context metadata) to check")

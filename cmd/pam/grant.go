@@ -94,7 +94,7 @@ func parseTTL(s string) (time.Duration, error) {
 }
 
 func runGrant(ctx context.Context, args []string, e *env) int {
-	fs := newFlagSet("grant", "--ttl DURATION [flags]", "Mint a token and print it; --dry-run prints the request body and lint warnings instead and sends nothing", e)
+	fs := newFlagSet("grant", "--ttl DURATION [flags]", "Mint a token and print it; --dry-run prints the request body and lint warnings instead and sends nothing")
 	ttl := fs.String("ttl", "", "the token's lifetime: a duration in whole minutes (15m, 24h) or a number of minutes; 1m to 720h")
 	authUUID := fs.String("authorized-uuid", "", "bind the token to this uuid")
 	dry := fs.Bool("dry-run", false, "print the JSON body and the lint warnings; send nothing")
@@ -199,7 +199,7 @@ func clientFromEnv(e *env) (*pam.Client, error) {
 }
 
 func runRevoke(ctx context.Context, args []string, e *env) int {
-	fs := newFlagSet("revoke", "TOKEN|-", "Revoke the token, so that the service refuses it from now on; - reads it from standard input", e)
+	fs := newFlagSet("revoke", "TOKEN|-", "Revoke the token, so that the service refuses it from now on; - reads it from standard input")
 	s, code, ok := tokenArg(fs, args, e)
 	if !ok {
 		return code

@@ -103,9 +103,9 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Run \"pam COMMAND -h\" for a command's flags.")
 }
 
-// newFlagSet returns a flag set that prints its usage to e.stderr, or to
-// e.stdout when help was asked for.
-func newFlagSet(name, args, summary string, e *env) *flag.FlagSet {
+// newFlagSet returns a flag set whose usage parseArgs prints: to stderr, or
+// to stdout when help was asked for.
+func newFlagSet(name, args, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet("pam "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {

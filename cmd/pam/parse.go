@@ -49,7 +49,7 @@ func tokenArg(fs *flag.FlagSet, args []string, e *env) (token string, code int, 
 }
 
 func runParse(_ context.Context, args []string, e *env) int {
-	fs := newFlagSet("parse", "TOKEN|- [--json]", "Decode a token and print what it grants; - reads the token from standard input", e)
+	fs := newFlagSet("parse", "TOKEN|- [--json]", "Decode a token and print what it grants; - reads the token from standard input")
 	asJSON := fs.Bool("json", false, "print the token as JSON (the shape of json.Marshal(*pam.Token))")
 	s, code, ok := tokenArg(fs, args, e)
 	if !ok {
@@ -89,7 +89,7 @@ func printToken(w io.Writer, tok *pam.Token, now time.Time) {
 		fmt.Fprintf(tw, "authorized uuid\t(none: any uuid may use the token)\n")
 	}
 	fmt.Fprintf(tw, "signature\t%d bytes\n", len(tok.Signature))
-	tw.Flush()
+	_ = tw.Flush()
 	printGrants(w, "resources", tok.Resources)
 	printGrants(w, "patterns", tok.Patterns)
 	fmt.Fprintln(w, "meta")
@@ -101,7 +101,7 @@ func printToken(w io.Writer, tok *pam.Token, now time.Time) {
 		v, _ := json.Marshal(tok.Meta[k])
 		fmt.Fprintf(tw, "  %s\t%s\n", k, v)
 	}
-	tw.Flush()
+	_ = tw.Flush()
 }
 
 func printGrants(w io.Writer, title string, g pam.Grants) {
@@ -120,7 +120,7 @@ func printGrants(w io.Writer, title string, g pam.Grants) {
 			n++
 		}
 	}
-	tw.Flush()
+	_ = tw.Flush()
 	if n == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}

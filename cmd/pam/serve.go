@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,7 +16,7 @@ import (
 
 func runServe(ctx context.Context, args []string, e *env) int {
 	fs := newFlagSet("serve", "[--addr 127.0.0.1:8090]",
-		"Run the local Access Manager emulator until interrupted; print the keys and origin as shell export lines", e)
+		"Run the local Access Manager emulator until interrupted; print the keys and origin as shell export lines")
 	addr := fs.String("addr", "127.0.0.1:8090", "the address to listen on")
 	maxTTL := fs.Int("max-ttl", 43200, "the longest TTL, in minutes, the emulator grants")
 	noRevoke := fs.Bool("revoke-disabled", false, "answer revocations with 403 Feature disabled, as a keyset without revocation does")
@@ -76,7 +77,7 @@ func runServe(ctx context.Context, args []string, e *env) int {
 // shellQuote quotes s for a POSIX shell when it needs quoting.
 func shellQuote(s string) string {
 	for _, c := range s {
-		if !(c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		if !shellSafe(c) {
 			out := []byte{'\''}
 			for i := 0; i < len(s); i++ {
 				if s[i] == '\'' {
@@ -89,4 +90,13 @@ func shellQuote(s string) string {
 		}
 	}
 	return s
+}
+
+// shellSafe reports whether c needs no quoting in a POSIX shell word.
+func shellSafe(c rune) bool {
+	switch {
+	case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		return true
+	}
+	return strings.ContainsRune("-_.:/", c)
 }
