@@ -111,57 +111,71 @@ type verdict struct {
 // evaluate decides an access. With explain it also looks at every pattern,
 // in sorted order, to say which came closest.
 func (t *Token) evaluate(rt ResourceType, name string, p Permission, explain bool) verdict {
-	var v verdict
 	res, ok := t.Resources.forType(rt)
 	if !ok || p == 0 {
-		return v
+		return verdict{}
 	}
 	pats, _ := t.Patterns.forType(rt)
 	if bits, found := res[name]; found {
-		v.hasEntry, v.granted, v.allowed = true, bits, bits.Has(p)
-		if v.allowed || !explain {
-			return v
-		}
-		for _, pat := range sortedPatterns(pats) {
-			if bits := pats[pat]; bits.Has(p) {
-				if m, valid := matchWhole(pat, name); valid && m {
-					v.shadowed = pat
-					break
-				}
-			}
-		}
-		return v
+		return entryVerdict(bits, pats, name, p, explain)
 	}
 	if !explain {
-		for pat, bits := range pats {
-			if !bits.Has(p) {
-				continue
-			}
-			if m, _ := matchWhole(pat, name); m {
-				v.allowed, v.pattern, v.hasPattern, v.granted = true, pat, true, bits
-				return v
-			}
-		}
+		return firstAllowingPattern(pats, name, p)
+	}
+	return closestPattern(pats, name, p)
+}
+
+// entryVerdict decides by the exact entry granting bits; with explain, a
+// denial names a pattern that would have allowed the access.
+func entryVerdict(bits Permission, pats map[string]Permission, name string, p Permission, explain bool) verdict {
+	v := verdict{hasEntry: true, granted: bits, allowed: bits.Has(p)}
+	if v.allowed || !explain {
 		return v
 	}
 	for _, pat := range sortedPatterns(pats) {
+		if pats[pat].Has(p) {
+			if m, valid := matchWhole(pat, name); valid && m {
+				v.shadowed = pat
+				break
+			}
+		}
+	}
+	return v
+}
+
+// firstAllowingPattern allows the access if any pattern matching name
+// grants p.
+func firstAllowingPattern(pats map[string]Permission, name string, p Permission) verdict {
+	for pat, bits := range pats {
+		if !bits.Has(p) {
+			continue
+		}
+		if m, _ := matchWhole(pat, name); m {
+			return verdict{allowed: true, pattern: pat, hasPattern: true, granted: bits}
+		}
+	}
+	return verdict{}
+}
+
+// closestPattern is firstAllowingPattern in sorted order, which also
+// reports the matching pattern that lacks the fewest requested bits, and
+// the invalid patterns that might allow the access on the service.
+func closestPattern(pats map[string]Permission, name string, p Permission) verdict {
+	var v verdict
+	for _, pat := range sortedPatterns(pats) {
 		bits := pats[pat]
 		m, valid := matchWhole(pat, name)
-		if !valid {
+		switch {
+		case !valid:
 			if bits.Has(p) { // it might allow the access on the service
 				v.invalid = append(v.invalid, pat)
 			}
-			continue
-		}
-		if !m {
-			continue
-		}
-		if bits.Has(p) {
+		case !m:
+		case bits.Has(p):
 			v.allowed, v.pattern, v.hasPattern, v.granted = true, pat, true, bits
 			return v
-		}
-		// Keep the matching pattern that lacks the fewest requested bits.
-		if !v.hasPattern || bitCount(p&^bits) < bitCount(p&^v.granted) {
+		case !v.hasPattern || bitCount(p&^bits) < bitCount(p&^v.granted):
+			// Keep the matching pattern that lacks the fewest requested bits.
 			v.pattern, v.hasPattern, v.granted = pat, true, bits
 		}
 	}

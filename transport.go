@@ -105,12 +105,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.baseRT().RoundTrip(req)
 	}
 	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, req.Body))
-	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !replayable(req) {
+	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !replayable(req) || !tokenRejected(resp) {
 		return resp, err
 	}
-	if !tokenRejected(resp) {
-		return resp, nil
-	}
+	return t.refresh(req, resp, tok)
+}
+
+// refresh answers a 403 saying that tok, from the token source, is expired
+// or revoked: it asks the source again and, given a different token, sends
+// req once more. Otherwise the first answer stands.
+func (t *transport) refresh(req *http.Request, resp *http.Response, tok string) (*http.Response, error) {
+	ctx := req.Context()
 	if cs, ok := t.c.src.ts.(clockedSource); ok {
 		cs.invalidate(tok)
 	}

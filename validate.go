@@ -80,48 +80,54 @@ func (r *TokenRequest) usesCurrent() bool {
 // (resources first), type and name. Valid entries, the common case, are
 // checked in one pass without sorting.
 func appendEntryErrors(errs []error, es []entry) []error {
-	valid := true
-	for _, e := range es {
-		if e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name) {
-			valid = false
-			break
-		}
-	}
-	if valid {
+	if !slices.ContainsFunc(es, func(e entry) bool { return entryError(e) != nil }) {
 		return errs
 	}
 	es = slices.Clone(es)
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.pattern != b.pattern {
-			if b.pattern {
-				return -1
-			}
-			return 1
-		}
-		if a.rt != b.rt {
-			return int(a.rt) - int(b.rt)
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	slices.SortFunc(es, compareForReport)
 	for _, e := range es {
-		rt, name, p := ResourceType(e.rt), e.name, e.bits
-		what := rt.singular()
-		if e.pattern {
-			what += " pattern"
-		}
-		allowed := rt.Allowed()
-		switch {
-		case name == "":
-			errs = append(errs, fmt.Errorf("%w: a %s with an empty name; give every entry a non-empty name", ErrInvalidPermission, what))
-		case !utf8.ValidString(name):
-			errs = append(errs, fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidPermission, what, name))
-		case p == 0:
-			errs = append(errs, fmt.Errorf("%w: %s %q is granted no permission; pass at least one, e.g. pam.%s", ErrNoPermissions, what, name, exampleBit(rt)))
-		case p&^allowed != 0:
-			errs = append(errs, fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt, allowed))
+		if err := entryError(e); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// compareForReport orders entries as their problems are reported: names
+// before patterns, then by type as added (not as sent), then by name.
+func compareForReport(a, b entry) int {
+	if a.pattern != b.pattern {
+		if b.pattern {
+			return -1
+		}
+		return 1
+	}
+	if a.rt != b.rt {
+		return int(a.rt) - int(b.rt)
+	}
+	return strings.Compare(a.name, b.name)
+}
+
+// entryError returns what is wrong with one entry, or nil.
+func entryError(e entry) error {
+	rt, name, p := ResourceType(e.rt), e.name, e.bits
+	allowed := rt.Allowed()
+	if name != "" && utf8.ValidString(name) && p != 0 && p&^allowed == 0 {
+		return nil
+	}
+	what := rt.singular()
+	if e.pattern {
+		what += " pattern"
+	}
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: a %s with an empty name; give every entry a non-empty name", ErrInvalidPermission, what)
+	case !utf8.ValidString(name):
+		return fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidPermission, what, name)
+	case p == 0:
+		return fmt.Errorf("%w: %s %q is granted no permission; pass at least one, e.g. pam.%s", ErrNoPermissions, what, name, exampleBit(rt))
+	}
+	return fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt, allowed)
 }
 
 func exampleBit(rt ResourceType) string {
