@@ -131,30 +131,46 @@ func parseGrant(body []byte, maxTTL int) (*grantRequest, *apiError) {
 	if total == 0 {
 		return nil, newAPIError(http.StatusBadRequest, msgNoPermissions, detailNoPermissions, "permissions", "body")
 	}
+	if err := checkPatterns(&g.pat); err != nil {
+		return nil, err
+	}
+	if g.meta, err = parseMeta(p.Meta); err != nil {
+		return nil, err
+	}
+	if g.uuid, err = parseUUID(p.UUID); err != nil {
+		return nil, err
+	}
+	g.hasUUID = g.uuid != ""
+	return g, nil
+}
+
+// checkPatterns answers "Invalid RegExp" for the patterns the service
+// would not compile, or returns nil.
+func checkPatterns(pat *tokencodec.Grants) *apiError {
 	badRE := &apiError{status: http.StatusBadRequest, message: msgInvalidRegExp}
 	for _, tp := range grantTypes {
-		for re := range grantsOf(&g.pat, tp) {
+		for re := range grantsOf(pat, tp) {
 			if msg := checkPattern(re); msg != "" {
 				badRE.details = append(badRE.details, detail{msg, "permissions.patterns." + tp + "." + re, "body"})
 			}
 		}
 	}
 	if len(badRE.details) > 0 {
-		return nil, badRE.sortDetails()
+		return badRE.sortDetails()
 	}
-	if g.meta, err = parseMeta(p.Meta); err != nil {
-		return nil, err
+	return nil
+}
+
+// parseUUID reads permissions.uuid: absent, null and "" are no uuid.
+func parseUUID(raw json.RawMessage) (string, *apiError) {
+	if len(raw) == 0 || isNull(raw) {
+		return "", nil
 	}
-	if len(p.UUID) > 0 && !isNull(p.UUID) {
-		var u string
-		if json.Unmarshal(p.UUID, &u) != nil {
-			return nil, newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
-		}
-		if u != "" {
-			g.uuid, g.hasUUID = u, true
-		}
+	var u string
+	if json.Unmarshal(raw, &u) != nil {
+		return "", newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
 	}
-	return g, nil
+	return u, nil
 }
 
 // isNull reports whether raw is the JSON null.

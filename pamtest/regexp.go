@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"regexp/syntax"
+	"strings"
 )
 
 // checkPattern judges a grant pattern the way the service does, as far as
@@ -62,47 +63,69 @@ func syntaxMessage(err error) string {
 // group: a "(" outside a character class that is not escaped and not
 // followed by "?" (or is followed by a named-group opener "?P<" or "?<").
 func hasCapturingGroup(re string) bool {
-	inClass := false
 	for i := 0; i < len(re); i++ {
-		c := re[i]
-		switch {
-		case c == '\\':
-			if i+1 < len(re) && re[i+1] == 'Q' { // \Q...\E is literal text
-				end := indexFrom(re, `\E`, i+2)
-				if end < 0 {
-					return false
-				}
-				i = end + 1
-				continue
-			}
-			i++ // skip the escaped character
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-			// A ']' right after '[' or '[^' is a literal, not the end.
-			if i+1 < len(re) && re[i+1] == '^' {
-				i++
-			}
-			if i+1 < len(re) && re[i+1] == ']' {
-				i++
-			}
-			// In "[[:alpha:]]" the loop takes the first ']' as the end of
-			// the class and the second as a literal; nothing lies between
-			// them, so the scan stays right.
-		case c == '(':
-			if i+1 >= len(re) || re[i+1] != '?' {
-				return true
-			}
-			rest := re[i+2:]
-			if len(rest) >= 2 && rest[0] == 'P' && rest[1] == '<' || len(rest) >= 1 && rest[0] == '<' {
+		ok := true
+		switch re[i] {
+		case '\\':
+			i, ok = skipEscape(re, i)
+		case '[':
+			i, ok = classEnd(re, i)
+		case '(':
+			if capturing(re[i+1:]) {
 				return true
 			}
 		}
+		if !ok {
+			return false
+		}
 	}
 	return false
+}
+
+// skipEscape returns the index of the last byte of the escape at re[i]: the
+// escaped character, or the E of \Q...\E (literal text). ok is false for
+// a \Q without \E, which makes the rest of re literal.
+func skipEscape(re string, i int) (end int, ok bool) {
+	if i+1 < len(re) && re[i+1] == 'Q' {
+		e := indexFrom(re, `\E`, i+2)
+		return e + 1, e >= 0
+	}
+	return i + 1, true
+}
+
+// classEnd returns the index of the ']' that ends the character class
+// opened at re[i], or len(re) when none does; ok is false as for
+// skipEscape. In "[[:alpha:]]" the first ']' ends the class and the second
+// is a literal; nothing lies between them, so the scan stays right.
+func classEnd(re string, i int) (end int, ok bool) {
+	// A ']' right after '[' or '[^' is a literal, not the end.
+	if i+1 < len(re) && re[i+1] == '^' {
+		i++
+	}
+	if i+1 < len(re) && re[i+1] == ']' {
+		i++
+	}
+	for i++; i < len(re); i++ {
+		switch re[i] {
+		case '\\':
+			if i, ok = skipEscape(re, i); !ok {
+				return i, false
+			}
+		case ']':
+			return i, true
+		}
+	}
+	return i, true
+}
+
+// capturing reports whether the group whose text follows "(" captures:
+// "(x", "(?P<name>x)" and "(?<name>x)" do; "(?:x)", "(?i)" and the like
+// do not.
+func capturing(rest string) bool {
+	if rest == "" || rest[0] != '?' {
+		return true
+	}
+	return strings.HasPrefix(rest[1:], "P<") || strings.HasPrefix(rest[1:], "<")
 }
 
 // indexFrom is strings.Index(s[from:], sub) as an index into s.

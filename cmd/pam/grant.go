@@ -150,16 +150,27 @@ func runGrant(ctx context.Context, args []string, e *env) int {
 		fmt.Fprintln(e.stderr, "warning:", w)
 	}
 	if *dry {
-		body, err := json.Marshal(req)
-		if err != nil {
-			return fail(e, err)
-		}
-		fmt.Fprintln(e.stdout, string(body))
-		if err := req.Validate(); err != nil {
-			return fail(e, err)
-		}
-		return exitOK
+		return dryRun(req, e)
 	}
+	return sendGrant(ctx, req, e)
+}
+
+// dryRun prints the body req would send, then its problems, if any.
+func dryRun(req *pam.TokenRequest, e *env) int {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fail(e, err)
+	}
+	fmt.Fprintln(e.stdout, string(body))
+	if err := req.Validate(); err != nil {
+		return fail(e, err)
+	}
+	return exitOK
+}
+
+// sendGrant grants req with the keys from the environment and prints the
+// token.
+func sendGrant(ctx context.Context, req *pam.TokenRequest, e *env) int {
 	c, err := clientFromEnv(e)
 	if err != nil {
 		return fail(e, err)
