@@ -307,88 +307,89 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 				return err
 			}
 		}
-		var bit int
-		switch key {
-		case "v":
-			bit = keyV
-		case "t":
-			bit = keyT
-		case "ttl":
-			bit = keyTTL
-		case "res":
-			bit = keyRes
-		case "pat":
-			bit = keyPat
-		case "meta":
-			bit = keyMeta
-		case "uuid":
-			bit = keyUUID
-		case "sig":
-			bit = keySig
+		bit := keyBit(key)
+		switch {
+		case bit == 0:
+			err = d.skipUnknown(start, key, 1)
+		case seen&bit != 0:
+			err = d.fail(start, "duplicate key "+strconv.Quote(key))
+		default:
+			seen |= bit
+			err = decodeField(&d, t, bit, sigBuf)
 		}
-		if bit == 0 {
-			if err := d.skipUnknown(start, key, 1); err != nil {
-				return err
-			}
-			continue
-		}
-		if seen&bit != 0 {
-			return d.fail(start, "duplicate key "+strconv.Quote(key))
-		}
-		seen |= bit
-		switch bit {
-		case keyV:
-			v, err := d.expect(majorUint, &where{sec: "v"})
-			if err != nil {
-				return err
-			}
-			if v != Version {
-				return &VersionError{Version: v}
-			}
-			t.Version = v
-		case keyT:
-			if t.Timestamp, err = d.expect(majorUint, &where{sec: "t"}); err != nil {
-				return err
-			}
-		case keyTTL:
-			if t.TTL, err = d.expect(majorUint, &where{sec: "ttl"}); err != nil {
-				return err
-			}
-		case keyRes:
-			if err := decodeGrants(&d, &t.Res, "res"); err != nil {
-				return err
-			}
-		case keyPat:
-			if err := decodeGrants(&d, &t.Pat, "pat"); err != nil {
-				return err
-			}
-		case keyMeta:
-			if t.Meta, err = d.metaMap(2, true); err != nil {
-				return err
-			}
-		case keyUUID:
-			if t.UUID, err = d.text(&where{sec: "uuid"}); err != nil {
-				return err
-			}
-			t.HasUUID = true
-		case keySig:
-			sig, err := d.bytes(&where{sec: "sig"})
-			if err != nil {
-				return err
-			}
-			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
-				t.Sig = []byte{} // present and empty, as the reference decodes it
-			}
+		if err != nil {
+			return err
 		}
 	}
 	if d.off != len(d.s) {
 		return d.fail(d.off, "extra data after the token map")
 	}
-	if missing := keysRequired &^ seen; missing != 0 {
-		for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
-			if missing&(1<<i) != 0 {
-				return d.fail(-1, "missing key "+strconv.Quote(name))
+	return d.missingKey(seen)
+}
+
+// keyBit returns the bit of a top-level key, or 0 for a key this package
+// does not know.
+func keyBit(key string) int {
+	switch key {
+	case "v":
+		return keyV
+	case "t":
+		return keyT
+	case "ttl":
+		return keyTTL
+	case "res":
+		return keyRes
+	case "pat":
+		return keyPat
+	case "meta":
+		return keyMeta
+	case "uuid":
+		return keyUUID
+	case "sig":
+		return keySig
+	}
+	return 0
+}
+
+// decodeField reads the value of the top-level key bit into t. The
+// signature goes into sigBuf's memory when its capacity allows.
+func decodeField[P Perm](d *decoder, t *TokenOf[P], bit int, sigBuf []byte) error {
+	var err error
+	switch bit {
+	case keyV:
+		if t.Version, err = d.expect(majorUint, &where{sec: "v"}); err == nil && t.Version != Version {
+			err = &VersionError{Version: t.Version}
+		}
+	case keyT:
+		t.Timestamp, err = d.expect(majorUint, &where{sec: "t"})
+	case keyTTL:
+		t.TTL, err = d.expect(majorUint, &where{sec: "ttl"})
+	case keyRes:
+		err = decodeGrants(d, &t.Res, "res")
+	case keyPat:
+		err = decodeGrants(d, &t.Pat, "pat")
+	case keyMeta:
+		t.Meta, err = d.metaMap(2, true)
+	case keyUUID:
+		t.UUID, err = d.text(&where{sec: "uuid"})
+		t.HasUUID = err == nil
+	case keySig:
+		var sig string
+		if sig, err = d.bytes(&where{sec: "sig"}); err == nil {
+			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
+				t.Sig = []byte{} // present and empty, as the reference decodes it
 			}
+		}
+	}
+	return err
+}
+
+// missingKey reports the first required key that seen lacks, or nil.
+func (d *decoder) missingKey(seen int) error {
+	missing := keysRequired &^ seen
+	for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
+		if missing&(1<<i) != 0 {
+			return d.fail(-1, "missing key "+strconv.Quote(name))
 		}
 	}
 	return nil
@@ -574,65 +575,87 @@ func (d *decoder) value(parent int) (any, error) {
 			return nil, d.fail(start, "integer below -2^63")
 		}
 		return -1 ^ int64(val), nil
-	case majorText: // as d.text, without reading the head again
-		s, err := d.str(val)
-		if err != nil {
-			return nil, err
-		}
-		if !validText(s) {
-			return nil, d.fail(start, "meta value: text is not valid UTF-8")
-		}
-		return s, nil
+	case majorText:
+		return d.textValue(start, val)
 	case majorArray:
-		depth := parent + 1
-		if depth > MaxDepth {
-			return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
-		}
-		if val > uint64(len(d.s)-d.off) {
-			return nil, d.fail(start, "array of "+strconv.FormatUint(val, 10)+" items is longer than the data")
-		}
-		a := make([]any, val)
-		for i := range a {
-			if a[i], err = d.value(depth); err != nil {
-				return nil, err
-			}
-		}
-		return a, nil
-	case majorMap: // as d.metaMap, without reading the head again
-		depth := parent + 1
-		if depth > MaxDepth {
-			return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
-		}
-		if val > uint64(len(d.s)-d.off)/2 {
-			return nil, d.fail(start, "meta: map of "+strconv.FormatUint(val, 10)+" pairs is longer than the data")
-		}
-		return d.metaPairs(int(val), depth, false)
+		return d.arrayValue(start, val, parent+1)
+	case majorMap:
+		return d.mapValue(start, val, parent+1)
 	case majorSimple:
-		switch ai {
-		case 20:
-			return false, nil
-		case 21:
-			return true, nil
-		case 22:
-			return nil, nil
-		case 25, 26, 27:
-			var f float64
-			switch ai {
-			case 25:
-				f = halfToFloat64(uint16(val))
-			case 26:
-				f = float64(math.Float32frombits(uint32(val)))
-			default:
-				f = math.Float64frombits(val)
-			}
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, d.fail(start, "NaN and infinite numbers are not allowed")
-			}
-			return f, nil
-		}
-		return nil, d.fail(start, "simple value "+strconv.FormatUint(val, 10)+" is not allowed")
+		return d.simpleValue(start, ai, val)
 	}
 	return nil, d.fail(start, "meta: "+majorNames[major]+" is not allowed")
+}
+
+// textValue reads the text of length n whose head began at start, as
+// d.text does, without reading the head again.
+func (d *decoder) textValue(start int, n uint64) (any, error) {
+	s, err := d.str(n)
+	if err != nil {
+		return nil, err
+	}
+	if !validText(s) {
+		return nil, d.fail(start, "meta value: text is not valid UTF-8")
+	}
+	return s, nil
+}
+
+// arrayValue reads the n items of an array at depth whose head began at
+// start.
+func (d *decoder) arrayValue(start int, n uint64, depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
+	}
+	if n > uint64(len(d.s)-d.off) {
+		return nil, d.fail(start, "array of "+strconv.FormatUint(n, 10)+" items is longer than the data")
+	}
+	a := make([]any, n)
+	for i := range a {
+		var err error
+		if a[i], err = d.value(depth); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// mapValue reads the n pairs of a map at depth whose head began at start,
+// as d.metaMap does, without reading the head again.
+func (d *decoder) mapValue(start int, n uint64, depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
+	}
+	if n > uint64(len(d.s)-d.off)/2 {
+		return nil, d.fail(start, "meta: map of "+strconv.FormatUint(n, 10)+" pairs is longer than the data")
+	}
+	return d.metaPairs(int(n), depth, false)
+}
+
+// simpleValue reads false, true, null or a finite float: the simple value
+// or float with additional information ai and value val, whose head began
+// at start.
+func (d *decoder) simpleValue(start int, ai byte, val uint64) (any, error) {
+	var f float64
+	switch ai {
+	case 20:
+		return false, nil
+	case 21:
+		return true, nil
+	case 22:
+		return nil, nil
+	case 25:
+		f = halfToFloat64(uint16(val))
+	case 26:
+		f = float64(math.Float32frombits(uint32(val)))
+	case 27:
+		f = math.Float64frombits(val)
+	default:
+		return nil, d.fail(start, "simple value "+strconv.FormatUint(val, 10)+" is not allowed")
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, d.fail(start, "NaN and infinite numbers are not allowed")
+	}
+	return f, nil
 }
 
 // halfToFloat64 converts an IEEE 754 half-precision number.
