@@ -28,6 +28,7 @@ type vend struct {
 	keys   pam.Keys
 	client *pam.Client
 	grants atomic.Int64  // grant requests the emulator received
+	denied atomic.Int64  // publishes it answered 403
 	gate   chan struct{} // if set before the first request, grant requests wait for it to close
 }
 
@@ -47,7 +48,11 @@ func newVend(tb testing.TB, opts ...pamtest.Option) *vend {
 				<-v.gate
 			}
 		}
-		h.ServeHTTP(w, r)
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(sw, r)
+		if sw.status == http.StatusForbidden && strings.HasPrefix(r.URL.Path, "/publish/") {
+			v.denied.Add(1)
+		}
 	}))
 	tb.Cleanup(v.srv.Close)
 	c, err := pam.New(v.keys, pam.WithOrigin(v.srv.URL), pam.WithClock(v.clk.now), pam.WithUserID("token-server"))
