@@ -276,7 +276,7 @@ func TestGrantCacheNeverCachesErrors(t *testing.T) {
 	assert.EqualValues(t, 2, v.grants.Load())
 
 	// Invalid: refused by Validate, with its error, before the cache.
-	for _, r := range []*pam.TokenRequest{nil, pam.NewTokenRequest(time.Minute), pam.NewTokenRequest(90 * time.Second).Channel("a", pam.Read)} {
+	for _, r := range []*pam.TokenRequest{nil, pam.NewTokenRequest(time.Minute), pam.NewTokenRequest(90*time.Second).Channel("a", pam.Read)} {
 		_, err := g.GrantToken(ctx, r)
 		require.Error(t, err)
 		assert.Equal(t, r.Validate().Error(), err.Error())
