@@ -124,11 +124,12 @@ type cacheEntry struct {
 // NewGrantCache returns a cache in front of c, which must hold the secret
 // and publish keys. It reports every invalid field of cfg at once.
 func NewGrantCache(c *Client, cfg CacheConfig) (*GrantCache, error) {
+	const op = "NewGrantCache"
 	if c == nil {
-		return nil, errors.New("pam: NewGrantCache: the client is nil; pass the *pam.Client that grants tokens")
+		return nil, optionError(op, "the client is nil; pass the *pam.Client that grants tokens")
 	}
-	if err := errors.Join(c.signingKeysError("a grant cache"), cfg.check()); err != nil {
-		return nil, err
+	if problems := append(c.keyProblems(), cfg.problems()...); len(problems) > 0 {
+		return nil, opErrs(op, problems)
 	}
 	g := &GrantCache{
 		c:            c,
@@ -151,11 +152,11 @@ func NewGrantCache(c *Client, cfg CacheConfig) (*GrantCache, error) {
 	return g, nil
 }
 
-// check reports every invalid field of the configuration.
-func (cfg CacheConfig) check() error {
+// problems returns every invalid field of the configuration.
+func (cfg CacheConfig) problems() []error {
 	var errs []error
 	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("pam: NewGrantCache: "+format, args...))
+		errs = append(errs, fmt.Errorf(format, args...))
 	}
 	if cfg.MinRemaining < 0 {
 		bad("CacheConfig.MinRemaining is %v; pass 0 (half the ttl) or a positive duration", cfg.MinRemaining)
@@ -172,7 +173,7 @@ func (cfg CacheConfig) check() error {
 	if cfg.Burst > 0 && cfg.GrantsPerSecond == 0 {
 		bad("CacheConfig.Burst is %d but GrantsPerSecond is 0 (no limit); set GrantsPerSecond or leave Burst 0", cfg.Burst)
 	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // grantBound is how long one grant may take with c: every attempt its
@@ -197,15 +198,19 @@ func (g *GrantCache) GrantToken(ctx context.Context, r *TokenRequest) (string, e
 	return tok, err
 }
 
+// opGrant names GrantCache.GrantToken in its errors, as it does
+// Client.GrantToken.
+const opGrant = "grant token"
+
 // grant is GrantToken, also returning when the token expires.
 func (g *GrantCache) grant(ctx context.Context, r *TokenRequest) (string, time.Time, error) {
 	if ctx == nil {
-		return "", time.Time{}, errors.New("pam: grant token: nil context; pass context.Background() or a request context")
+		return "", time.Time{}, opErr(opGrant, errors.New("nil context; pass context.Background() or a request context"))
 	}
 	var buf [512]byte
-	key, body, err := requestKey(r, buf[:0])
-	if err != nil {
-		return "", time.Time{}, err
+	key, body, problems := requestKey(r, buf[:0])
+	if len(problems) > 0 {
+		return "", time.Time{}, opErrs(opGrant, problems)
 	}
 	now := g.c.serverNow()
 	g.mu.Lock()
@@ -217,6 +222,7 @@ func (g *GrantCache) grant(ctx context.Context, r *TokenRequest) (string, time.T
 		return tok, exp, nil
 	}
 	f := g.flights[key]
+	var err error
 	if f != nil {
 		g.stats.Shared++
 	} else if f, err = g.startLocked(ctx, key, body); err != nil {
@@ -228,16 +234,16 @@ func (g *GrantCache) grant(ctx context.Context, r *TokenRequest) (string, time.T
 }
 
 // requestKey validates r and returns the key of its body, and the body,
-// built in buf.
-func requestKey(r *TokenRequest, buf []byte) (cacheKey, []byte, error) {
+// built in buf; or what is wrong with r.
+func requestKey(r *TokenRequest, buf []byte) (cacheKey, []byte, []error) {
 	if r == nil {
-		return cacheKey{}, nil, r.Validate()
+		return cacheKey{}, nil, []error{errNilRequest()}
 	}
 	var esBuf [16]entry
 	var msBuf [8]metaEntry
 	es, ms := r.normalize(esBuf[:0], msBuf[:0])
-	if err := r.validate(es, ms); err != nil {
-		return cacheKey{}, nil, err
+	if problems := r.validate(es, ms); len(problems) > 0 {
+		return cacheKey{}, nil, problems
 	}
 	body := r.appendBody(buf, es, ms)
 	return sha256.Sum256(body), body, nil
@@ -267,7 +273,7 @@ const revokedMemory = 5 * time.Minute
 func (g *GrantCache) forget(token string) {
 	now := g.c.serverNow()
 	until := now.Add(revokedMemory)
-	if t, err := ParseToken(token); err == nil {
+	if t, err := parseToken(token); err == nil {
 		until = t.IssuedAt.Add(revokedMemory)
 	}
 	g.mu.Lock()

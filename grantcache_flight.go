@@ -26,7 +26,7 @@ const maxReissues = 2
 // context has ended or cannot wait for the rate limit.
 func (g *GrantCache) startLocked(ctx context.Context, key cacheKey, body []byte) (*flight, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("pam: grant token: %w", err)
+		return nil, opErr(opGrant, err)
 	}
 	g.stats.Misses++
 	now := time.Now()
@@ -36,7 +36,7 @@ func (g *GrantCache) startLocked(ctx context.Context, key cacheKey, body []byte)
 		var ok bool
 		if wait, ok = g.lim.reserve(now, deadline); !ok {
 			g.stats.Errors++
-			return nil, &rateLimitError{wait: wait, rate: g.limRate}
+			return nil, opErr(opGrant, &rateLimitError{wait: wait, rate: g.limRate})
 		}
 	}
 	f := &flight{done: make(chan struct{}), start: now.Add(wait)}
@@ -53,13 +53,13 @@ func (g *GrantCache) wait(ctx context.Context, f *flight) (string, time.Time, er
 		g.mu.Lock()
 		g.stats.Errors++
 		g.mu.Unlock()
-		return "", time.Time{}, &rateLimitError{wait: time.Until(f.start), rate: g.limRate}
+		return "", time.Time{}, opErr(opGrant, &rateLimitError{wait: time.Until(f.start), rate: g.limRate})
 	}
 	select {
 	case <-f.done:
 		return f.token, f.exp, f.err
 	case <-ctx.Done():
-		return "", time.Time{}, fmt.Errorf("pam: grant token: %w (the shared grant goes on for the cache)", ctx.Err())
+		return "", time.Time{}, opErr(opGrant, fmt.Errorf("%w (the shared grant goes on for the cache)", ctx.Err()))
 	}
 }
 
@@ -75,7 +75,7 @@ func (g *GrantCache) run(ctx context.Context, cancel context.CancelFunc, key cac
 	g.mu.Lock()
 	for n := 0; err == nil && g.isRevokedLocked(tok); n++ {
 		if n == maxReissues {
-			err = fmt.Errorf("pam: grant token: the service answered %d times with a token revoked through the cache; retry in a few seconds", n+1)
+			err = opErr(opGrant, fmt.Errorf("the service answered %d times with a token revoked through the cache; retry in a few seconds", n+1))
 			break
 		}
 		wait = max(t.IssuedAt.Add(time.Second).Sub(g.c.serverNow()), 100*time.Millisecond)
@@ -102,7 +102,7 @@ func (g *GrantCache) run(ctx context.Context, cancel context.CancelFunc, key cac
 // send waits, then grants body and parses the token the service returns.
 func (g *GrantCache) send(ctx context.Context, body []byte, wait time.Duration) (string, *Token, error) {
 	if err := g.sleep(ctx, wait); err != nil {
-		return "", nil, fmt.Errorf("pam: grant token: %w", err)
+		return "", nil, opErr(opGrant, err)
 	}
 	g.mu.Lock()
 	g.stats.Grants++
@@ -111,9 +111,9 @@ func (g *GrantCache) send(ctx context.Context, body []byte, wait time.Duration) 
 	if err != nil {
 		return "", nil, err
 	}
-	t, err := ParseToken(tok)
+	t, err := parseToken(tok)
 	if err != nil {
-		return "", nil, fmt.Errorf("pam: grant token: the service answered with a token that does not parse (%w); check the origin points at PubNub", err)
+		return "", nil, opErr(opGrant, fmt.Errorf("the service answered with a token that does not parse (%w); check the origin points at PubNub", err))
 	}
 	return tok, t, nil
 }

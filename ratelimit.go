@@ -1,17 +1,9 @@
 package pam
 
 import (
-	"errors"
-	"fmt"
 	"math"
 	"time"
 )
-
-// ErrRateLimited: a [GrantCache] did not send a grant because its
-// client-side limit ([CacheConfig.GrantsPerSecond]) was reached and the
-// caller's context could not wait for the next free slot. [TokenHandler]
-// answers it with 429 and Retry-After.
-var ErrRateLimited = errors.New("pam: local rate limit reached")
 
 // maxLimiterWait caps the waits the limiter computes, so that a tiny rate
 // cannot overflow a time.Duration.
@@ -50,24 +42,4 @@ func (l *limiter) reserve(now, deadline time.Time) (wait time.Duration, ok bool)
 	}
 	l.tokens--
 	return wait, true
-}
-
-// rateLimitError is ErrRateLimited with the wait the caller could not
-// afford, which [TokenHandler] turns into Retry-After.
-type rateLimitError struct {
-	wait time.Duration
-	rate float64
-}
-
-func (e *rateLimitError) Error() string {
-	return fmt.Sprintf("pam: grant token: local rate limit reached: the next grant may be sent in %v, after the context's deadline; retry later or raise CacheConfig.GrantsPerSecond (now %g)",
-		e.wait.Round(time.Millisecond), e.rate)
-}
-
-func (e *rateLimitError) Unwrap() error { return ErrRateLimited }
-
-// retryAfter is the wait in whole seconds, at least 1, for a Retry-After
-// header.
-func (e *rateLimitError) retryAfter() int64 {
-	return max(1, int64(math.Ceil(e.wait.Seconds())))
 }

@@ -10,12 +10,6 @@ import (
 	"time"
 )
 
-// ErrUnauthenticated is what the authorize function given to
-// [TokenHandler] returns, wrapped or not, when the caller has not proved
-// who it is; the handler then answers 401. On a device, the error
-// [HTTPTokenSource] returns for a 401 matches it too.
-var ErrUnauthenticated = errors.New("pam: unauthenticated")
-
 // TokenHandler is a token endpoint: it answers GET and POST requests with a
 // token minted through g (a [*GrantCache], so that a fleet refreshing at
 // once costs one grant per distinct token, or a [*Client]).
@@ -123,9 +117,9 @@ func (h *tokenHandler) mint(ctx context.Context, req *TokenRequest) (string, tim
 	if err != nil {
 		return "", time.Time{}, 0, err
 	}
-	t, err := ParseToken(tok)
+	t, err := parseToken(tok)
 	if err != nil {
-		return "", time.Time{}, 0, fmt.Errorf("pam: token handler: the granter returned a token that does not parse: %w", err)
+		return "", time.Time{}, 0, fmt.Errorf("the granter returned a token that does not parse: %w", err)
 	}
 	return tok, t.ExpiresAt(), t.TTL, nil
 }

@@ -42,7 +42,7 @@ func TestRun(t *testing.T) {
    grants sent to Access Manager: 23 (less than half its life left in the cache too: granted again)
 
 6. A device without credentials
-   user-2 publishes "let me in": pam: token source: token endpoint answered 401 Unauthorized: unauthenticated
+   user-2 publishes "let me in": pam: token source: token endpoint: answered 401 Unauthorized: unauthenticated
 `
 	assert.Equal(t, want, out.String())
 }

@@ -99,7 +99,7 @@ func TestHTTPTokenSourceErrors(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{name: "401", status: 401, body: `{"error":"unauthenticated"}`, is: pam.ErrUnauthenticated, want: []string{"token endpoint answered 401 Unauthorized: unauthenticated"}},
+		{name: "401", status: 401, body: `{"error":"unauthenticated"}`, is: pam.ErrUnauthenticated, want: []string{"pam: token endpoint: answered 401 Unauthorized: unauthenticated"}},
 		{name: "403", status: 403, body: `{"error":"forbidden"}`, is: pam.ErrPermissionDenied, want: []string{"answered 403 Forbidden: forbidden"}},
 		{name: "429", status: 429, body: `{"error":"too many token requests"}`, want: []string{"answered 429 Too Many Requests: too many token requests"}},
 		{name: "500, not JSON", status: 500, body: "panic: " + token, want: []string{"answered 500 Internal Server Error"}, notWant: []string{"panic", token}},
