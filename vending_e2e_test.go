@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/pamtest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -87,4 +89,60 @@ func TestTokenVendingEndToEnd(t *testing.T) {
 	anon := pam.HTTPTokenSource(endpoint.URL+"/pubnub-token", nil)
 	_, err = anon.Token(ctx)
 	assert.ErrorIs(t, err, pam.ErrUnauthenticated)
+}
+
+// TestReadmeServingTokens is the README's "Serving tokens to devices" loop
+// against the emulator (on the real clock), kept compiling and passing.
+func TestReadmeServingTokens(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	emu := pamtest.NewServer()
+	t.Cleanup(emu.Close)
+	sub, pub, sec := emu.Keys().Subscribe, emu.Keys().Publish, emu.Keys().Secret
+	sessionUser := func(r *http.Request) (string, bool) {
+		c, err := r.Cookie("session")
+		if err != nil {
+			return "", false
+		}
+		return c.Value, true
+	}
+
+	server, err := pam.New(pam.Keys{Subscribe: sub, Publish: pub, Secret: sec}, pam.WithOrigin(emu.URL))
+	require.NoError(t, err)
+	cache, err := pam.NewGrantCache(server, pam.CacheConfig{GrantsPerSecond: 20})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/pubnub-token", pam.TokenHandler(cache, func(r *http.Request) (*pam.TokenRequest, error) {
+		user, ok := sessionUser(r)
+		if !ok {
+			return nil, pam.ErrUnauthenticated
+		}
+		return pam.NewTokenRequest(15*time.Minute).AuthorizedUUID(user).Channel("room-1", pam.Read|pam.Write), nil
+	}))
+	api := httptest.NewServer(mux)
+	t.Cleanup(api.Close)
+
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	apiURL, err := url.Parse(api.URL)
+	require.NoError(t, err)
+	jar.SetCookies(apiURL, []*http.Cookie{{Name: "session", Value: "user-1"}})
+	src := pam.ReuseTokenSource(pam.HTTPTokenSource(api.URL+"/pubnub-token", &http.Client{Jar: jar}), time.Minute)
+	device, err := pam.New(pam.Keys{Subscribe: sub}, pam.WithUserID("user-1"), pam.WithTokenSource(src), pam.WithOrigin(emu.URL))
+	require.NoError(t, err)
+	pubnub := &http.Client{Transport: device.Transport(nil)}
+
+	publish := func() int {
+		t.Helper()
+		resp, err := pubnub.Get(emu.URL + "/publish/" + pub + "/" + sub + "/0/room-1/0/%22hi%22?uuid=user-1")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, publish())
+	token := device.Token()
+	require.NoError(t, cache.RevokeToken(ctx, token))
+	require.Equal(t, http.StatusOK, publish(), "a new token after the revocation")
+	assert.NotEqual(t, token, device.Token())
 }
