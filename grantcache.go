@@ -259,7 +259,9 @@ func requestKey(r *TokenRequest, buf []byte) (cacheKey, []byte, []error) {
 // Revoking with [Client.RevokeToken] directly does not reach the cache.
 // The service may take up to 60 seconds to enforce a revocation.
 func (g *GrantCache) RevokeToken(ctx context.Context, token string) error {
-	g.forget(wireToken(token))
+	if t := wireToken(token); t != "" {
+		g.forget(t)
+	}
 	return g.c.RevokeToken(ctx, token)
 }
 

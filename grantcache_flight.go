@@ -47,9 +47,9 @@ func (g *GrantCache) startLocked(ctx context.Context, key cacheKey, body []byte)
 }
 
 // wait returns the flight's result, or fails at once when ctx cannot wait
-// for the rate limit or ends first.
+// for the rate limit to let the grant go out, or ends first.
 func (g *GrantCache) wait(ctx context.Context, f *flight) (string, time.Time, error) {
-	if deadline, ok := ctx.Deadline(); ok && deadline.Before(f.start) {
+	if deadline, ok := ctx.Deadline(); ok && deadline.Before(f.start) && time.Now().Before(f.start) {
 		g.mu.Lock()
 		g.stats.Errors++
 		g.mu.Unlock()

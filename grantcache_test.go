@@ -314,6 +314,13 @@ func TestGrantCacheReleasesCancelledCallerAndKeepsGranting(t *testing.T) {
 		doneB <- result{tok, err}
 	}()
 	require.Eventually(t, func() bool { return g.Stats().Shared == 1 }, 10*time.Second, time.Millisecond, "B joins the grant")
+	// A caller whose deadline has passed gets its context's error (not the
+	// rate limit's: there is none).
+	expired, cancelE := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancelE()
+	_, err := g.GrantToken(expired, r)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, pam.ErrRateLimited)
 
 	cancelA()
 	// A returns while the grant is still held at the emulator.
@@ -326,14 +333,14 @@ func TestGrantCacheReleasesCancelledCallerAndKeepsGranting(t *testing.T) {
 	close(v.gate)
 	res := <-doneB
 	require.NoError(t, res.err, "A's cancellation did not cancel the shared grant")
-	_, err := pam.ParseToken(res.tok)
+	_, err = pam.ParseToken(res.tok)
 	require.NoError(t, err)
 
 	tok, err := g.GrantToken(context.Background(), r)
 	require.NoError(t, err)
 	assert.Equal(t, res.tok, tok, "the grant A started was cached")
 	assert.EqualValues(t, 1, v.grants.Load())
-	assert.Equal(t, pam.CacheStats{Hits: 1, Misses: 1, Shared: 1, Grants: 1, Entries: 1}, g.Stats())
+	assert.Equal(t, pam.CacheStats{Hits: 1, Misses: 1, Shared: 2, Grants: 1, Entries: 1}, g.Stats())
 
 	// A caller whose context has already ended starts nothing.
 	ctxC, cancelC := context.WithCancel(context.Background())

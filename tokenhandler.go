@@ -37,6 +37,16 @@ import (
 //
 // [HTTPTokenSource] is the device's side of this endpoint.
 func TokenHandler(g Granter, authorize func(*http.Request) (*TokenRequest, error)) http.Handler {
+	switch v := g.(type) {
+	case *Client:
+		if v == nil {
+			g = nil
+		}
+	case *GrantCache:
+		if v == nil {
+			g = nil
+		}
+	}
 	return &tokenHandler{g: g, authorize: authorize, logger: granterLogger(g)}
 }
 
@@ -47,17 +57,14 @@ type tokenHandler struct {
 	logger    *slog.Logger // nil: slog.Default() at the time of logging
 }
 
-// granterLogger returns the logger of the client behind g, if any.
+// granterLogger returns the logger of the client behind g, if any; g is
+// nil or not a nil pointer.
 func granterLogger(g Granter) *slog.Logger {
 	switch g := g.(type) {
 	case *Client:
-		if g != nil {
-			return g.logger
-		}
+		return g.logger
 	case *GrantCache:
-		if g != nil && g.c != nil {
-			return g.c.logger
-		}
+		return g.c.logger
 	}
 	return nil
 }
@@ -109,7 +116,7 @@ func (h *tokenHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // mint grants req through h.g and returns the token, when it expires and
 // its ttl: from the cache's entry, or else by parsing the token.
 func (h *tokenHandler) mint(ctx context.Context, req *TokenRequest) (string, time.Time, time.Duration, error) {
-	if gc, ok := h.g.(*GrantCache); ok && gc != nil {
+	if gc, ok := h.g.(*GrantCache); ok {
 		tok, exp, err := gc.grant(ctx, req)
 		return tok, exp, req.ttl, err
 	}

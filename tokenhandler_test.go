@@ -175,6 +175,8 @@ func TestTokenHandlerUsesTheDefaultLoggerWithoutOne(t *testing.T) { //nolint:par
 	}{
 		{"invalid request", g, "invalid", 500, "authorize returned an invalid request"},
 		{"nil granter", nil, "alice", 500, "TokenHandler was given a nil Granter"},
+		{"nil *GrantCache", (*pam.GrantCache)(nil), "alice", 500, "TokenHandler was given a nil Granter"},
+		{"nil *Client", (*pam.Client)(nil), "alice", 500, "TokenHandler was given a nil Granter"},
 		{"granter answers garbage", garbage, "alice", 502, "the granter returned a token that does not parse"},
 	}
 	for _, tt := range tests {
