@@ -211,7 +211,8 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 
 // BenchmarkTokenHandlerLoopback serves cached tokens to parallel HTTP
 // clients over loopback (keep-alive, enough idle connections for all of
-// them) and reports tokens served per second.
+// them) and reports tokens served per second, and the CPU time each took,
+// client and server together.
 func BenchmarkTokenHandlerLoopback(b *testing.B) {
 	const users = 64
 	v := newVend(b)
@@ -249,6 +250,7 @@ func BenchmarkTokenHandlerLoopback(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
+	cpu0, haveCPU := processCPU()
 	b.RunParallel(func(pb *testing.PB) {
 		mu.Lock()
 		user := "user-" + strconv.Itoa(next%users)
@@ -262,6 +264,10 @@ func BenchmarkTokenHandlerLoopback(b *testing.B) {
 		}
 	})
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "tokens/s")
+	if cpu1, ok := processCPU(); ok && haveCPU {
+		// Client and server together, so that a loaded machine can be read too.
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(b.N), "cpu-µs/token")
+	}
 	b.StopTimer()
 	require.EqualValues(b, users, v.grants.Load(), "every token after the first per user came from the cache")
 	require.True(b, strings.HasPrefix(srv.URL, "http://127.0.0.1:"))
