@@ -353,10 +353,10 @@ func TestGrantCacheReleasesCancelledCallerAndKeepsGranting(t *testing.T) {
 func TestGrantCacheRateLimitBoundsGrantsInAWindow(t *testing.T) {
 	t.Parallel()
 	const (
-		rate    = 20
-		burst   = 4
+		rate    = 10
+		burst   = 3
 		callers = 40
-		window  = 500 * time.Millisecond
+		window  = time.Second
 	)
 	v := newVend(t)
 	g := v.cache(t, pam.CacheConfig{GrantsPerSecond: rate, Burst: burst})
@@ -377,7 +377,7 @@ func TestGrantCacheRateLimitBoundsGrantsInAWindow(t *testing.T) {
 				limited.Add(1)
 				assert.ErrorContains(t, err, "local rate limit reached")
 			case errors.Is(err, context.DeadlineExceeded):
-				late.Add(1) // reserved in time, but the deadline came before the answer
+				late.Add(1) // the deadline came before the answer
 			default:
 				t.Errorf("a call failed other than by the rate limit or its deadline: %v", err)
 			}
@@ -388,14 +388,18 @@ func TestGrantCacheRateLimitBoundsGrantsInAWindow(t *testing.T) {
 	// miss to end in a token or an error before counting.
 	require.Eventually(t, func() bool { s := g.Stats(); return uint64(s.Entries)+s.Errors == s.Misses }, 10*time.Second, time.Millisecond)
 	grants := v.grants.Load()
+	// The bucket starts with Burst grants and gains GrantsPerSecond a
+	// second; no grant is reserved past the deadline.
 	maxGrants := int64(burst + rate*window/time.Second)
 	assert.LessOrEqual(t, grants, maxGrants, "at most Burst + GrantsPerSecond × window grants")
-	assert.GreaterOrEqual(t, grants, int64(burst), "the burst goes out at once")
-	assert.Equal(t, int64(callers)-grants, limited.Load(), "every call that sent no grant was refused by the limit")
-	assert.Equal(t, grants, granted.Load()+late.Load())
+	assert.Positive(t, limited.Load(), "the limit refused callers")
+	// A refusal means the bucket was empty: the burst had gone out.
+	assert.GreaterOrEqual(t, grants, int64(burst))
+	assert.Equal(t, int64(callers), limited.Load()+granted.Load()+late.Load())
+	assert.LessOrEqual(t, granted.Load(), grants)
 	s := g.Stats()
 	assert.EqualValues(t, grants, s.Grants)
-	assert.EqualValues(t, callers, s.Misses)
+	assert.EqualValues(t, grants, s.Misses-s.Errors, "every miss not refused sent one grant")
 
 	t.Run("callers without a deadline wait their turn", func(t *testing.T) {
 		t.Parallel()
