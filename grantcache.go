@@ -104,7 +104,7 @@ type GrantCache struct {
 	flights   map[cacheKey]*flight
 	revoked   map[cacheKey]time.Time // hash of a token revoked through the cache → when to forget it
 	lim       *limiter               // nil without GrantsPerSecond
-	limRate   float64
+	limRate   float64                // GrantsPerSecond, for error messages
 	stats     CacheStats // Entries unused
 	lastPrune time.Time  // of revoked
 }
@@ -250,11 +250,11 @@ func requestKey(r *TokenRequest, buf []byte) (cacheKey, []byte, []error) {
 }
 
 // RevokeToken revokes token with [Client.RevokeToken] and makes the cache
-// forget it: it is never handed out again, even if the service answers a
-// later identical grant with the very same token (its tokens are
-// deterministic within a second; the cache then waits for the next second
-// and grants again). The token is forgotten before the service is asked,
-// and stays forgotten if that fails.
+// forget it: it is never handed out again, even if a later identical grant
+// is answered with the very same token, as the emulator does (and the
+// service may) within the second the token was issued; the cache then waits
+// for the next second and grants again. The token is forgotten before the
+// service is asked, and stays forgotten if that fails.
 //
 // Revoking with [Client.RevokeToken] directly does not reach the cache.
 // The service may take up to 60 seconds to enforce a revocation.

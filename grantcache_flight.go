@@ -66,9 +66,10 @@ func (g *GrantCache) wait(ctx context.Context, f *flight) (string, time.Time, er
 // run makes the flight's grant and publishes the result: a token is cached
 // and handed to every waiter; an error is handed to them and not cached.
 //
-// Within the second a token was issued, the service answers an identical
-// grant with the very same token. If that token has been revoked through
-// the cache meanwhile, run waits for the next second and grants again.
+// Within the second a token was issued, an identical grant may be answered
+// with the very same token (the emulator's tokens depend only on the grant
+// and that second). If that token has been revoked through the cache
+// meanwhile, run waits for the next second and grants again.
 func (g *GrantCache) run(ctx context.Context, cancel context.CancelFunc, key cacheKey, f *flight, body []byte, wait time.Duration) {
 	defer cancel()
 	tok, t, err := g.send(ctx, body, wait)
