@@ -105,8 +105,8 @@ type GrantCache struct {
 	revoked   map[cacheKey]time.Time // hash of a token revoked through the cache → when to forget it
 	lim       *limiter               // nil without GrantsPerSecond
 	limRate   float64                // GrantsPerSecond, for error messages
-	stats     CacheStats // Entries unused
-	lastPrune time.Time  // of revoked
+	stats     CacheStats             // Entries unused
+	lastPrune time.Time              // of revoked
 }
 
 // cacheKey is the SHA-256 of a grant body (or, in revoked, of a token).
