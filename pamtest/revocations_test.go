@@ -170,4 +170,3 @@ func BenchmarkRevoke80000(b *testing.B) {
 		b.ReportMetric(float64(last)/float64(first), "last/first")
 	}
 }
-
