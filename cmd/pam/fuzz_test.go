@@ -40,7 +40,9 @@ func FuzzRun(f *testing.F) {
 			t.Fatalf("crash text in %q %q", r.stdout, r.stderr)
 		}
 		assertNoControl(t, r.stderr)
-		if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--json") || strings.HasPrefix(a, "--dry-run") || strings.HasPrefix(a, "-json") || strings.HasPrefix(a, "-dry-run") }) {
+		if !slices.ContainsFunc(args, func(a string) bool {
+			return strings.HasPrefix(a, "--json") || strings.HasPrefix(a, "--dry-run") || strings.HasPrefix(a, "-json") || strings.HasPrefix(a, "-dry-run")
+		}) {
 			assertNoControl(t, r.stdout)
 		}
 	})

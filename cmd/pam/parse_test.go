@@ -3,13 +3,13 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pamkit/pam"
 	"github.com/pamkit/pam/internal/tokencodec"
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,9 +50,7 @@ func TestParseJSON(t *testing.T) {
 	want, err := json.Marshal(tok)
 	require.NoError(t, err)
 	assert.Equal(t, string(want)+"\n", r.stdout)
-	golden, err := os.ReadFile("../../testdata/tok01.json")
-	require.NoError(t, err)
-	assert.JSONEq(t, string(golden), r.stdout)
+	assert.JSONEq(t, string(vectors.Read(t, "tok01.json")), r.stdout)
 }
 
 func TestParseDamaged(t *testing.T) {
