@@ -125,21 +125,26 @@ func (es *entries) Set(v string) error {
 		return err
 	}
 	if bad := p &^ es.rt.Allowed(); bad != 0 {
-		return fmt.Errorf("%s take only %s, not %s", typeWords(es.rt), strings.Join(es.rt.Allowed().Names(), ", "), strings.Join(bad.Names(), ", "))
+		return fmt.Errorf("%s take only %s, not %s", typeName(es.rt, true), strings.Join(es.rt.Allowed().Names(), ", "), strings.Join(bad.Names(), ", "))
 	}
 	es.list = append(es.list, entry{name, p})
 	return nil
 }
 
-// typeWords names a resource type in the plural, for sentences.
-func typeWords(rt pam.ResourceType) string {
+// typeName names a resource type in sentences: "channel group", or
+// "channel groups" when plural.
+func typeName(rt pam.ResourceType, plural bool) string {
+	name := "channel"
 	switch rt {
 	case pam.ChannelGroup:
-		return "channel groups"
+		name = "channel group"
 	case pam.UUID:
-		return "uuids"
+		name = "uuid"
 	}
-	return "channels"
+	if plural {
+		name += "s"
+	}
+	return name
 }
 
 // metas collects the repeatable --meta flag.

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/lintfix"
 )
 
 // The library speaks to Go programmers ("pass e.g. 15*time.Minute", "call
@@ -113,14 +114,14 @@ func (g *grantFlags) lintWords(w pam.Warning, glob bool) string {
 	switch w.Code {
 	case pam.LintRegexpInName:
 		return fmt.Sprintf("%s is an exact name, matched literally, but contains a regular expression metacharacter; "+
-			"it grants only the %s named %s; to grant every match use %s", what, singular(w.Type), quote(w.Name), fix(nameToPattern(w.Name)))
+			"it grants only the %s named %s; to grant every match use %s", what, typeName(w.Type, false), quote(w.Name), fix(nameToPattern(w.Name)))
 	case pam.LintGlobPattern:
 		return fmt.Sprintf(`%s looks like a glob, but patterns are regular expressions, where "*" repeats the character before it; `+
-			"to match names like %s write %s", what, quote(strings.ReplaceAll(w.Name, "*", "…")), fix(globToRegexp(w.Name)))
+			"to match names like %s write %s", what, quote(strings.ReplaceAll(w.Name, "*", "…")), fix(lintfix.Glob(w.Name)))
 	case pam.LintUnanchoredPattern:
-		p := anchor(w.Name)
+		p := lintfix.Anchor(w.Name)
 		if glob {
-			p = globToRegexp(w.Name)
+			p = lintfix.Glob(w.Name)
 		}
 		return fmt.Sprintf(`%s is not anchored with ^ and $, so it may match more names than intended ("room" matches "my-room-2"); write %s`,
 			what, fix(p))
@@ -146,40 +147,13 @@ func patternFlag(flagName string) string {
 	return flagName
 }
 
-// singular names a resource type in the singular, for sentences.
-func singular(rt pam.ResourceType) string {
-	switch rt {
-	case pam.ChannelGroup:
-		return "channel group"
-	case pam.UUID:
-		return "uuid"
-	}
-	return "channel"
-}
-
 // nameToPattern is the pattern an exact name with metacharacters was
 // probably meant as: itself when anchored, its glob reading otherwise.
 func nameToPattern(name string) string {
 	if strings.HasPrefix(name, "^") || strings.HasSuffix(name, "$") {
 		return name
 	}
-	return globToRegexp(name)
-}
-
-// globToRegexp turns a glob (* and ?) into an anchored regular expression.
-func globToRegexp(glob string) string {
-	return "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(glob)) + "$"
-}
-
-// anchor adds the ^ and $ a pattern lacks.
-func anchor(p string) string {
-	if !strings.HasPrefix(p, "^") {
-		p = "^" + p
-	}
-	if !strings.HasSuffix(p, "$") || strings.HasSuffix(p, `\$`) {
-		p += "$"
-	}
-	return p
+	return lintfix.Glob(name)
 }
 
 // regexpProblem says why a pattern is not valid RE2.
