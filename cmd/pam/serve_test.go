@@ -270,38 +270,41 @@ func TestServeCutsSlowClients(t *testing.T) {
 	t.Parallel()
 	limits := serveLimits{readHeader: 150 * time.Millisecond, read: 300 * time.Millisecond, write: time.Second, idle: 300 * time.Millisecond, maxHeaderBytes: 64 << 10}
 	s := startServe(t, nil, env{limits: &limits}, "--addr", "127.0.0.1:0")
+	sub := s.exports(t)["PAM_SUBSCRIBE_KEY"]
 	kinds := []struct {
 		name  string
 		start string // sent at once
 		drip  string // then sent every 20 ms
 	}{
 		{"headers", "POST /time/0 HTTP/1.1\r\nHost: x\r\n", "X-Slow: 1\r\n"},
-		{"body", "POST /v3/pam/sub/grant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n", "{"},
+		// The grant handler reads the body until the read timeout stops it.
+		{"body", "POST /v3/pam/" + sub + "/grant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n", "{"},
 		{"silent", "", ""},
 	}
 	const clients = 50
-	cut := make(chan string, clients)
+	type cutOff struct{ kind, reply string }
+	cut := make(chan cutOff, clients)
 	for i := range clients {
 		k := kinds[i%len(kinds)]
 		go func() {
 			conn, err := net.Dial("tcp", s.addr)
 			if err != nil {
-				cut <- "dial: " + err.Error()
+				cut <- cutOff{"dial: " + err.Error(), ""}
 				return
 			}
 			defer conn.Close()
-			closed := make(chan struct{})
+			closed := make(chan string, 1)
 			go func() { // read until the server hangs up
-				_, _ = io.Copy(io.Discard, conn)
-				close(closed)
+				b, _ := io.ReadAll(conn)
+				closed <- string(b)
 			}()
 			_, _ = io.WriteString(conn, k.start)
 			tick := time.NewTicker(20 * time.Millisecond)
 			defer tick.Stop()
 			for {
 				select {
-				case <-closed:
-					cut <- k.name
+				case reply := <-closed:
+					cut <- cutOff{k.name, reply}
 					return
 				case <-tick.C:
 					if k.drip != "" {
@@ -315,8 +318,11 @@ func TestServeCutsSlowClients(t *testing.T) {
 	counts := map[string]int{}
 	for range clients {
 		select {
-		case name := <-cut:
-			counts[name]++
+		case c := <-cut:
+			counts[c.kind]++
+			if c.kind == "body" {
+				assert.Contains(t, c.reply, "Invalid request body", "the handler was reading the body when the timeout cut it")
+			}
 		case <-deadline:
 			t.Fatalf("still connected after the safety deadline; cut so far: %v", counts)
 		}
