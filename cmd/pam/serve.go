@@ -104,11 +104,11 @@ func (f *serveFlags) run(ctx context.Context, pos []string, e *env) int {
 // the user: fresh keys, printed, unless --keys-from-env; then the
 // environment's, not printed, and fresh ones printed for any not set.
 func (f *serveFlags) keys(e *env) (pam.Keys, [][2]string) {
-	env, _ := keysFromEnv(e)
+	fromEnv, _ := keysFromEnv(e)
 	fresh := pam.Keys{Subscribe: "sub-c-" + uuid.NewString(), Publish: "pub-c-" + uuid.NewString(), Secret: "sec-c-" + uuid.NewString()}
 	if !*f.keysFromEnv {
 		var ignored []string
-		for i, v := range [...]string{env.Subscribe, env.Publish, env.Secret} {
+		for i, v := range [...]string{fromEnv.Subscribe, fromEnv.Publish, fromEnv.Secret} {
 			if v != "" {
 				ignored = append(ignored, keyVars[i])
 			}
@@ -117,18 +117,18 @@ func (f *serveFlags) keys(e *env) (pam.Keys, [][2]string) {
 			fmt.Fprintf(e.stderr, "pam serve: %s set in the environment but not used: the emulator has fresh keys "+
 				"(pass --keys-from-env to serve the environment's)\n", strings.Join(ignored, ", "))
 		}
-		env = pam.Keys{}
+		fromEnv = pam.Keys{}
 	}
 	var printed [][2]string
 	for i, k := range [...]struct{ have, fresh *string }{
-		{&env.Subscribe, &fresh.Subscribe}, {&env.Publish, &fresh.Publish}, {&env.Secret, &fresh.Secret},
+		{&fromEnv.Subscribe, &fresh.Subscribe}, {&fromEnv.Publish, &fresh.Publish}, {&fromEnv.Secret, &fresh.Secret},
 	} {
 		if *k.have == "" {
 			*k.have = *k.fresh
 			printed = append(printed, [2]string{keyVars[i], *k.fresh})
 		}
 	}
-	return env, printed
+	return fromEnv, printed
 }
 
 // isLoopback reports whether a listens on a loopback address only.

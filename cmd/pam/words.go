@@ -74,15 +74,19 @@ var longTokenChars = regexp.MustCompile(`\d+ characters`)
 // lintLines are the warnings of TokenRequest.Lint in the CLI's words, one
 // line each: "CODE: words".
 func (g *grantFlags) lintLines(ws []pam.Warning) []string {
-	globs := map[pam.Warning]bool{} // the patterns that read as globs
+	type pattern struct {
+		rt   pam.ResourceType
+		name string
+	}
+	globs := map[pattern]bool{} // the patterns that read as globs
 	for _, w := range ws {
 		if w.Code == pam.LintGlobPattern {
-			globs[pam.Warning{Type: w.Type, Pattern: true, Name: w.Name}] = true
+			globs[pattern{w.Type, w.Name}] = true
 		}
 	}
 	out := make([]string, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, w.Code+": "+g.lintWords(w, globs[pam.Warning{Type: w.Type, Pattern: true, Name: w.Name}]))
+		out = append(out, string(w.Code)+": "+g.lintWords(w, w.Pattern && globs[pattern{w.Type, w.Name}]))
 	}
 	return out
 }
