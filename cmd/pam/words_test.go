@@ -49,7 +49,7 @@ func TestRequestProblems(t *testing.T) {
 		{"empty authorized uuid", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).AuthorizedUUID(""), []string{"a permission that its resource type does not take"}},
 		{"meta key", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("", 1), []string{"--meta: a meta key is empty"}},
 		{"meta value", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("f", float64(0)/zero()), []string{`--meta: meta "f": NaN is not a finite number`}},
-		{"mixed", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Space("s", pam.Read), []string{"spaces and users cannot be granted together"}},
+		{"mixed", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Space("s", pam.Read), []string{"spaces and users cannot be granted together"}}, //lint:ignore SA1019 the deprecated API is what this error is about
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
