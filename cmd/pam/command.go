@@ -34,7 +34,7 @@ func init() {
 			"Decode a token and print what it grants; - reads the token from standard input. " +
 				"Characters that could disturb a terminal (control characters, escape sequences) are printed quoted, as Go's %q does.",
 			defineParse},
-		{"check", "TOKEN|- (--channel|--group|--uuid-resource) NAME --perm PERMS [--uuid U] [--at TIME]",
+		{"check", "TOKEN|- (--channel|--group|--uuid-resource) NAME --perm PERMS [--uuid UUID] [--at TIME]",
 			"say whether a token allows an access, and why not (offline)",
 			"Say whether the token allows the access: exit 0 when it does, 1 when it does not, with the reason. " +
 				"The check is offline: it reads the token's grants, expiry and authorized uuid, " +
