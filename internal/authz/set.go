@@ -1,0 +1,290 @@
+package authz
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Types is the number of resource types whose patterns a token's Set
+// holds, by index: channels, channel groups and uuids.
+const Types = 3
+
+// errTokenCost is why every pattern of a token over MaxTokenCost is too
+// complex.
+var errTokenCost = errors.New("the token's patterns cost more than " + strconv.Itoa(MaxTokenCost) +
+	" units to parse and compile together, over the limit")
+
+// Set is the patterns of one token, judged together: sorted by text for
+// each resource type, analyzed and, unless they are over MaxTokenCost
+// together, compiled. A Set never changes once built.
+type Set struct {
+	entries [Types][]Entry
+	over    bool
+}
+
+// Entry is one pattern of a Set, with its status in that Set.
+type Entry struct {
+	p      *Pattern
+	status Status
+	err    error
+	prefix string
+}
+
+// Source returns the pattern text.
+func (e *Entry) Source() string { return e.p.src }
+
+// Status says whether the pattern is matched: OK, or why not.
+func (e *Entry) Status() Status { return e.status }
+
+// Err says why the pattern is Invalid or TooComplex; nil when OK.
+func (e *Entry) Err() error { return e.err }
+
+// Prefix returns the literal text every match starts with (after any ^),
+// when the pattern parsed.
+func (e *Entry) Prefix() string { return e.prefix }
+
+// Match reports whether the pattern matches all of name; false unless its
+// status is OK.
+func (e *Entry) Match(name string) bool { return e.status == OK && e.p.match(name) }
+
+// Over reports whether the token's patterns are over MaxTokenCost together,
+// so that none is matched.
+func (s *Set) Over() bool { return s.over }
+
+// Entries returns the patterns of resource type t, sorted by text.
+func (s *Set) Entries(t int) []Entry { return s.entries[t] }
+
+// Build judges the patterns of maps (one map per resource type), taking
+// the analyzed patterns from c and adding the new ones to it.
+func Build[P any](c *Cache, maps *[Types]map[string]P) *Set {
+	var all []string
+	for _, m := range maps {
+		for k := range m {
+			all = append(all, k)
+		}
+	}
+	slices.Sort(all)
+	all = slices.Compact(all)
+	ps := c.patterns(all)
+	analyzed, ok := admit(ps)
+	s := &Set{over: !ok}
+	if ok {
+		for _, p := range ps {
+			if p.status == OK {
+				p.compile()
+			}
+		}
+	}
+	for t, m := range maps {
+		es := make([]Entry, 0, len(m))
+		for k := range m {
+			i, _ := slices.BinarySearch(all, k)
+			es = append(es, s.entry(ps[i], i < analyzed))
+		}
+		slices.SortFunc(es, func(a, b Entry) int { return strings.Compare(a.p.src, b.p.src) })
+		s.entries[t] = es
+	}
+	return s
+}
+
+// entry gives p its status in s.
+func (s *Set) entry(p *Pattern, analyzed bool) Entry {
+	if !analyzed {
+		return Entry{p: p, status: TooComplex, err: errTokenCost}
+	}
+	e := Entry{p: p, status: p.status, err: p.err, prefix: p.prefix}
+	switch {
+	case e.status != OK:
+	case s.over:
+		e.status, e.err = TooComplex, errTokenCost
+	case !p.compiled(): // regexp refused what regexp/syntax accepted
+		e.status, e.err = Invalid, errors.New("regexp cannot compile it")
+	}
+	return e
+}
+
+// admit analyzes ps in order while their cost stays within MaxTokenCost.
+// It returns how many it analyzed, and false if the total went over.
+func admit(ps []*Pattern) (analyzed int, ok bool) {
+	total := 0
+	for i, p := range ps {
+		total += p.cost
+		if total > MaxTokenCost {
+			return i, false
+		}
+		p.analyze()
+		total += p.prog
+		if total > MaxTokenCost {
+			return i + 1, false
+		}
+	}
+	return len(ps), true
+}
+
+// Fresh reports whether s was built from the patterns now in maps: each
+// map has the same keys as the Set's entries of its type.
+func Fresh[P any](s *Set, maps *[Types]map[string]P) bool {
+	for t, m := range maps {
+		if !freshType(s.entries[t], m) {
+			return false
+		}
+	}
+	return true
+}
+
+func freshType[P any](es []Entry, m map[string]P) bool {
+	if len(m) != len(es) {
+		return false
+	}
+	for i := range es {
+		if _, ok := m[es[i].p.src]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Allows reports whether a token allows want on name of resource type t:
+// an exact entry in res decides when present; otherwise a pattern of type
+// t that grants all of want in pats, is OK in s and matches all of name
+// allows it. want 0 is never allowed.
+func Allows[P ~uint32](s *Set, t int, res, pats map[string]P, name string, want P) bool {
+	if allowed, decided := exact(res, name, want); decided {
+		return allowed
+	}
+	return Match(s, t, pats, name, want) != nil
+}
+
+// Decide is Allows on the current Set of maps, which it builds or checks
+// only when no exact entry decides.
+func Decide[P ~uint32](c *TokenCache, maps *[Types]map[string]P, t int, res map[string]P, name string, want P) bool {
+	if allowed, decided := exact(res, name, want); decided {
+		return allowed
+	}
+	if c != nil {
+		if s := c.set.Load(); s != nil {
+			if allowed, fresh := decideIfFresh(s, maps, t, name, want); fresh {
+				return allowed
+			}
+		}
+	}
+	return Match(Current(c, maps), t, maps[t], name, want) != nil
+}
+
+// decideIfFresh is Match when s is fresh for maps, with one look-up per
+// pattern of type t: fresh is false if s is stale.
+func decideIfFresh[P ~uint32](s *Set, maps *[Types]map[string]P, t int, name string, want P) (allowed, fresh bool) {
+	for u, m := range maps {
+		if u != t && !freshType(s.entries[u], m) {
+			return false, false
+		}
+	}
+	m, es := maps[t], s.entries[t]
+	if len(m) != len(es) {
+		return false, false
+	}
+	for i := range es {
+		bits, ok := m[es[i].p.src]
+		if !ok {
+			return false, false
+		}
+		if !allowed && bits&want == want && !s.over {
+			allowed = es[i].Match(name)
+		}
+	}
+	return allowed, true
+}
+
+// exact decides by the exact entry for name, if there is one, or for a
+// want of 0.
+func exact[P ~uint32](res map[string]P, name string, want P) (allowed, decided bool) {
+	if want == 0 {
+		return false, true
+	}
+	if bits, ok := res[name]; ok {
+		return bits&want == want, true
+	}
+	return false, false
+}
+
+// Match returns the first pattern of type t, in text order, that grants all
+// of want in pats and matches all of name; nil if none does.
+func Match[P ~uint32](s *Set, t int, pats map[string]P, name string, want P) *Entry {
+	if s.over {
+		return nil
+	}
+	es := s.entries[t]
+	for i := range es {
+		if pats[es[i].p.src]&want == want && es[i].Match(name) {
+			return &es[i]
+		}
+	}
+	return nil
+}
+
+// maxCached bounds the patterns a Cache holds.
+const maxCached = 4096
+
+// Cache holds analyzed and compiled patterns by their text, for one token
+// or one keyset. It is safe for concurrent use; the zero value is empty and
+// ready. Past maxCached patterns it forgets them all and starts again.
+type Cache struct {
+	mu sync.Mutex
+	m  map[string]*Pattern
+}
+
+// patterns returns the Pattern of each text in srcs, creating the missing
+// ones.
+func (c *Cache) patterns(srcs []string) []*Pattern {
+	out := make([]*Pattern, len(srcs))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m)+len(srcs) > maxCached {
+		c.m = make(map[string]*Pattern, len(srcs))
+	}
+	for i, src := range srcs {
+		p := c.m[src]
+		if p == nil {
+			p = newPattern(src)
+			c.m[src] = p
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// TokenCache is what one token keeps of its patterns: the Cache of the
+// patterns it has seen, and the Set of its maps as they were last used. It
+// is safe for concurrent use; the zero value is ready.
+type TokenCache struct {
+	mu    sync.Mutex
+	cache Cache
+	set   atomic.Pointer[Set]
+}
+
+// literals is the Cache of tokens that have no TokenCache.
+var literals Cache
+
+// Current returns the Set of maps: the one c holds if it is fresh, else a
+// new one, which c then holds. With a nil c it builds a Set on every call,
+// from a Cache shared by all such calls.
+func Current[P any](c *TokenCache, maps *[Types]map[string]P) *Set {
+	if c == nil {
+		return Build(&literals, maps)
+	}
+	if s := c.set.Load(); s != nil && Fresh(s, maps) {
+		return s
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.set.Load(); s != nil && Fresh(s, maps) {
+		return s
+	}
+	s := Build(&c.cache, maps)
+	c.set.Store(s)
+	return s
+}
