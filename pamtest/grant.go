@@ -139,6 +139,11 @@ func parseGrant(body []byte, maxTTL int) (*grantRequest, *apiError) {
 			}
 		}
 	}
+	if len(badRE.details) == 0 {
+		if d := checkPatternCost(&g.pat); d != nil {
+			badRE.details = append(badRE.details, *d)
+		}
+	}
 	if len(badRE.details) > 0 {
 		return nil, badRE.sortDetails()
 	}
@@ -252,7 +257,8 @@ func parseBits(raw json.RawMessage) (uint32, string) {
 }
 
 // parseMeta reads permissions.meta: absent or null is {}, anything else must
-// be an object. Numbers become int64, uint64 or float64.
+// be an object. Numbers become int64, uint64 or float64, as
+// tokencodec.Number says.
 func parseMeta(raw json.RawMessage) (map[string]any, *apiError) {
 	if len(raw) == 0 || isNull(raw) {
 		return map[string]any{}, nil
@@ -264,56 +270,15 @@ func parseMeta(raw json.RawMessage) (map[string]any, *apiError) {
 	if dec.Decode(&m) != nil || m == nil {
 		return nil, bad
 	}
-	v, why := convertNumbers(m, 0)
-	if why != "" {
-		return nil, newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` "+why, "permissions.meta", "body")
+	if _, err := tokencodec.FromJSON(m, maxMetaDepth); err != nil {
+		return nil, newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` "+err.Error()+".", "permissions.meta", "body")
 	}
-	return v.(map[string]any), nil
+	return m, nil
 }
 
-// maxMetaDepth bounds the nesting of meta, so tokens stay decodable.
+// maxMetaDepth bounds the nesting of meta's containers, so tokens stay
+// decodable.
 const maxMetaDepth = 8
-
-// convertNumbers replaces json.Number values with int64, uint64 or float64.
-// On failure it returns the end of the error sentence.
-func convertNumbers(v any, depth int) (any, string) {
-	if depth > maxMetaDepth {
-		return nil, "is nested too deeply."
-	}
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i, ""
-		}
-		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-			return u, ""
-		}
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return nil, "holds a number out of range."
-		}
-		return f, ""
-	case map[string]any:
-		for k, e := range x {
-			c, why := convertNumbers(e, depth+1)
-			if why != "" {
-				return nil, why
-			}
-			x[k] = c
-		}
-		return x, ""
-	case []any:
-		for i, e := range x {
-			c, why := convertNumbers(e, depth+1)
-			if why != "" {
-				return nil, why
-			}
-			x[i] = c
-		}
-		return x, ""
-	}
-	return v, ""
-}
 
 // mint builds and signs a token: version 2, issued now, signed with
 // HMAC-SHA256 over the unsigned CBOR map with the keyset's secret key, and
