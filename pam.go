@@ -31,11 +31,16 @@
 // The pamtest package is a local Access Manager emulator for tests, and the
 // pam command (cmd/pam) parses, checks, grants and revokes tokens from a
 // shell.
+//
+// The source has one concept per file, in the order a grant flows through
+// them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
+// revoke.go, request.go (sign, send, classify, retry) and clock.go; then
+// token.go, authorize.go, permissions.go, errors.go, transport.go,
+// tokensource.go and log.go.
 package pam
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -122,10 +127,10 @@ type Option func(*options) error
 func WithUserID(id string) Option {
 	return func(o *options) error {
 		if id == "" {
-			return errors.New("pam: WithUserID: the user id is empty; pass a non-empty id or leave the option out")
+			return optionError("WithUserID", "the user id is empty; pass a non-empty id or leave the option out")
 		}
 		if len(id) > maxUserIDLen {
-			return fmt.Errorf("pam: WithUserID: the user id is %d bytes long; the service accepts at most %d", len(id), maxUserIDLen)
+			return optionError("WithUserID", "the user id is %d bytes long; the service accepts at most %d", len(id), maxUserIDLen)
 		}
 		o.userID = id
 		return nil
@@ -149,7 +154,7 @@ func WithOrigin(origin string) Option {
 // parseOrigin splits an origin into scheme and host.
 func parseOrigin(origin string) (scheme, host string, err error) {
 	bad := func(why string) error {
-		return fmt.Errorf("pam: WithOrigin: %q %s; use a host such as \"ps.pndsn.com\", \"host:port\" or \"http://127.0.0.1:8090\"", origin, why)
+		return optionError("WithOrigin", "%q %s; use a host such as \"ps.pndsn.com\", \"host:port\" or \"http://127.0.0.1:8090\"", origin, why)
 	}
 	if strings.TrimSpace(origin) == "" {
 		return "", "", bad("is empty")
@@ -176,7 +181,7 @@ func parseOrigin(origin string) (scheme, host string, err error) {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
-			return errors.New("pam: WithHTTPClient: the client is nil; pass an *http.Client or leave the option out")
+			return optionError("WithHTTPClient", "the client is nil; pass an *http.Client or leave the option out")
 		}
 		c := *hc
 		o.hc = &c
@@ -189,7 +194,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("pam: WithClock: the clock is nil; pass a func() time.Time or leave the option out")
+			return optionError("WithClock", "the clock is nil; pass a func() time.Time or leave the option out")
 		}
 		o.now = now
 		return nil
@@ -200,7 +205,7 @@ func WithClock(now func() time.Time) Option {
 // and revoke also need Publish and Secret, which they check before sending.
 func New(keys Keys, opts ...Option) (*Client, error) {
 	if keys.Subscribe == "" {
-		return nil, errors.New("pam: New: the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
+		return nil, optionError("New", "the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
 	}
 	o := options{scheme: "https", host: defaultOrigin, now: time.Now, retry: RetryPolicy{}.withDefaults()}
 	for _, opt := range opts {
