@@ -19,7 +19,6 @@ type Pattern struct {
 	status      Status
 	err         error // why the pattern is Invalid or TooComplex
 	prog        int   // instructions of its program; 0 if not measured
-	capture     bool
 	prefix      string
 	text        string // what regexp compiles, once analyzed OK; "" once compiled
 	fast        *simple
@@ -61,7 +60,6 @@ func (p *Pattern) parse() (Status, error) {
 	if err != nil {
 		return Invalid, err
 	}
-	p.capture = hasCaptureNode(re)
 	p.prefix = literalPrefix(re)
 	anchored := anchor(re)
 	if progEstimate(anchored, 2*MaxPatternProg) > 2*MaxPatternProg {

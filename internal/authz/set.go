@@ -165,38 +165,58 @@ func Decide[P ~uint32](c *TokenCache, maps *[Types]map[string]P, t int, res map[
 	if allowed, decided := exact(res, name, want); decided {
 		return allowed
 	}
-	if c != nil {
-		if s := c.set.Load(); s != nil {
-			if allowed, fresh := decideIfFresh(s, maps, t, name, want); fresh {
-				return allowed
-			}
-		}
-	}
-	return Match(Current(c, maps), t, maps[t], name, want) != nil
+	allowed := false
+	Scan(c, maps, t, func() { allowed = false }, func(e *Entry, bits P) bool {
+		allowed = bits&want == want && e.Match(name)
+		return allowed
+	})
+	return allowed
 }
 
-// decideIfFresh is Match when s is fresh for maps, with one look-up per
-// pattern of type t: fresh is false if s is stale.
-func decideIfFresh[P ~uint32](s *Set, maps *[Types]map[string]P, t int, name string, want P) (allowed, fresh bool) {
-	for u, m := range maps {
-		if u != t && !freshType(s.entries[u], m) {
-			return false, false
-		}
+// Scan calls f on the patterns of type t, in text order, with their bits in
+// maps[t], until f returns true, and returns the Set they belong to: the
+// current Set of maps, as Current returns it, checked with one look-up per
+// pattern of type t. If that Set turns out stale half way, Scan calls
+// restart and starts again on a fresh one.
+func Scan[P any](c *TokenCache, maps *[Types]map[string]P, t int, restart func(), f func(e *Entry, bits P) bool) *Set {
+	var s *Set
+	if c != nil {
+		s = c.set.Load()
 	}
-	m, es := maps[t], s.entries[t]
-	if len(m) != len(es) {
-		return false, false
+	if s == nil || !freshExcept(s, maps, t) {
+		s = Current(c, maps)
 	}
+	for !scan(s.entries[t], maps[t], f) {
+		s = Current(c, maps) // fresh for maps: the next scan completes
+		restart()
+	}
+	return s
+}
+
+// scan is one pass of Scan; false if a pattern of es is not in m.
+func scan[P any](es []Entry, m map[string]P, f func(e *Entry, bits P) bool) bool {
+	stopped := false
 	for i := range es {
 		bits, ok := m[es[i].p.src]
 		if !ok {
-			return false, false
+			return false
 		}
-		if !allowed && bits&want == want && !s.over {
-			allowed = es[i].Match(name)
+		if !stopped {
+			stopped = f(&es[i], bits)
 		}
 	}
-	return allowed, true
+	return true
+}
+
+// freshExcept reports whether s is fresh for maps but for the keys of
+// type t, whose count only it checks.
+func freshExcept[P any](s *Set, maps *[Types]map[string]P, t int) bool {
+	for u, m := range maps {
+		if u == t && len(m) != len(s.entries[t]) || u != t && !freshType(s.entries[u], m) {
+			return false
+		}
+	}
+	return true
 }
 
 // exact decides by the exact entry for name, if there is one, or for a
