@@ -131,35 +131,28 @@ func parseGrant(body []byte, maxTTL int) (*grantRequest, *apiError) {
 	if total == 0 {
 		return nil, newAPIError(http.StatusBadRequest, msgNoPermissions, detailNoPermissions, "permissions", "body")
 	}
-	badRE := &apiError{status: http.StatusBadRequest, message: msgInvalidRegExp}
-	for _, tp := range grantTypes {
-		for re := range grantsOf(&g.pat, tp) {
-			if msg := checkPattern(re); msg != "" {
-				badRE.details = append(badRE.details, detail{msg, "permissions.patterns." + tp + "." + re, "body"})
-			}
-		}
-	}
-	if len(badRE.details) == 0 {
-		if d := checkPatternCost(&g.pat); d != nil {
-			badRE.details = append(badRE.details, *d)
-		}
-	}
-	if len(badRE.details) > 0 {
-		return nil, badRE.sortDetails()
+	if err := checkPatterns(&g.pat); err != nil {
+		return nil, err
 	}
 	if g.meta, err = parseMeta(p.Meta); err != nil {
 		return nil, err
 	}
-	if len(p.UUID) > 0 && !isNull(p.UUID) {
-		var u string
-		if json.Unmarshal(p.UUID, &u) != nil {
-			return nil, newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
-		}
-		if u != "" {
-			g.uuid, g.hasUUID = u, true
-		}
+	if g.uuid, g.hasUUID, err = parseUUID(p.UUID); err != nil {
+		return nil, err
 	}
 	return g, nil
+}
+
+// parseUUID reads permissions.uuid: absent, null or "" is no uuid.
+func parseUUID(raw json.RawMessage) (string, bool, *apiError) {
+	if len(raw) == 0 || isNull(raw) {
+		return "", false, nil
+	}
+	var u string
+	if json.Unmarshal(raw, &u) != nil {
+		return "", false, newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
+	}
+	return u, u != "", nil
 }
 
 // isNull reports whether raw is the JSON null.

@@ -2,6 +2,7 @@ package pamtest
 
 import (
 	"errors"
+	"net/http"
 	"regexp/syntax"
 
 	"github.com/pamkit/pam/internal/authz"
@@ -64,12 +65,25 @@ func syntaxMessage(err error) string {
 	return "invalid pattern"
 }
 
-// checkPatternCost returns the Invalid RegExp detail for patterns that are
-// each within the limits but over the token's limit together, or nil.
-func checkPatternCost(pat *tokencodec.Grants) *detail {
-	maps := [authz.Types]map[string]uint32{pat.Chan, pat.Grp, pat.UUID}
-	if !authz.Build(new(authz.Cache), &maps).Over() {
-		return nil
+// checkPatterns returns the Invalid RegExp error for the grant's patterns,
+// or nil: each one as checkPattern judges it, then, if all are good, the
+// patterns the emulator checks together, over the limit pam checks locally
+// for one token.
+func checkPatterns(pat *tokencodec.Grants) *apiError {
+	bad := &apiError{status: http.StatusBadRequest, message: msgInvalidRegExp}
+	for _, tp := range grantTypes {
+		for re := range grantsOf(pat, tp) {
+			if msg := checkPattern(re); msg != "" {
+				bad.details = append(bad.details, detail{msg, "permissions.patterns." + tp + "." + re, "body"})
+			}
+		}
 	}
-	return &detail{detailTooComplexTogether, "permissions.patterns", "body"}
+	if len(bad.details) == 0 {
+		maps := [authz.Types]map[string]uint32{pat.Chan, pat.Grp, pat.UUID}
+		if !authz.Build(new(authz.Cache), &maps).Over() {
+			return nil
+		}
+		bad.details = append(bad.details, detail{detailTooComplexTogether, "permissions.patterns", "body"})
+	}
+	return bad.sortDetails()
 }
