@@ -31,8 +31,9 @@ type Access struct {
 //
 // A token from [ParseToken] or [Token.UnmarshalJSON] compiles each pattern
 // once, on first use, and keeps it, also for its copies; a Token built in
-// code judges its patterns on every call. Either way the patterns may be
-// edited between calls.
+// code sorts and looks up its patterns on every call (compiling each once,
+// in a cache shared by such tokens). Either way the patterns may be edited
+// between calls, but not during one.
 func (t *Token) Allows(rt ResourceType, name string, p Permission) bool {
 	res, ok := t.Resources.forType(rt)
 	if !ok {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -14,33 +13,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/authz/authztest"
 	"github.com/pamkit/pam/internal/tokencodec"
 )
 
-// forgedToken returns a token anyone can make (ParseToken cannot check the
-// signature): n channel patterns written with format, such as
-// "%d.{0,1000}~", each granting read and write.
+// forgedToken returns a forged token of n patterns written with format.
 func forgedToken(t testing.TB, format string, n int) string {
 	t.Helper()
-	pats := make(map[string]uint32, n)
-	for i := range n {
-		pats[fmt.Sprintf(format, i)] = 3
-	}
-	b, err := tokencodec.Encode(&tokencodec.Token{
-		Version: tokencodec.Version, Timestamp: uint64(time.Now().Unix()), TTL: 60,
-		Pat: tokencodec.Grants{Chan: pats}, Sig: make([]byte, 32),
-	}, true)
+	s, err := authztest.ForgedToken(format, n)
 	require.NoError(t, err)
-	return base64.URLEncoding.EncodeToString(b)
-}
-
-// allocated returns the bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
+	return s
 }
 
 // TestForgedTokenIsCheap: the forged token of the issue (1,200 patterns
@@ -52,7 +34,7 @@ func TestForgedTokenIsCheap(t *testing.T) { //nolint:paralleltest // measures al
 	assert.Greater(t, len(s), 24_000)
 	tok, err := pam.ParseToken(s)
 	require.NoError(t, err)
-	bytes := allocated(func() { tok.Allows(pam.Channel, "17~", pam.Read) })
+	bytes := authztest.Allocated(func() { tok.Allows(pam.Channel, "17~", pam.Read) })
 	assert.Less(t, bytes, uint64(32<<20), "first Allows allocated %d bytes", bytes)
 	assert.Zero(t, testing.AllocsPerRun(20, func() { tok.Allows(pam.Channel, "17~", pam.Read) }))
 

@@ -17,6 +17,10 @@ import (
 
 // Token is a decoded Access Manager v3 token: what it grants, to whom, and
 // for how long. Get one with [ParseToken]; no [Client] or network is needed.
+//
+// A Token keeps its patterns compiled in an unexported field, shared by its
+// copies, so reflect.DeepEqual may tell apart two tokens with the same
+// fields once one of them has been used; compare the fields instead.
 type Token struct {
 	// Version is the token format version; ParseToken accepts only 2.
 	Version int

@@ -3,32 +3,23 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/pamkit/pam/internal/tokencodec"
+	"github.com/pamkit/pam/internal/authz/authztest"
 )
 
-// forgedToken is the token anyone can make: 1,200 channel patterns like
-// "17.{0,1000}~", each over the limit of what pam checks locally.
+// forgedToken is the token of the issue anyone can make: 1,200 channel
+// patterns like "17.{0,1000}~", each over the limit of what pam checks
+// locally.
 func forgedToken(t testing.TB) string {
 	t.Helper()
-	pats := make(map[string]uint32, 1200)
-	for i := range 1200 {
-		pats[fmt.Sprintf("%d.{0,1000}~", i)] = 3
-	}
-	b, err := tokencodec.Encode(&tokencodec.Token{
-		Version: tokencodec.Version, Timestamp: uint64(time.Now().Unix()), TTL: 60,
-		Pat: tokencodec.Grants{Chan: pats}, Sig: make([]byte, 32),
-	}, true)
+	s, err := authztest.ForgedToken("%d.{0,1000}~", 1200)
 	require.NoError(t, err)
-	return base64.URLEncoding.EncodeToString(b)
+	return s
 }
 
 // TestCheckForgedToken: check answers a forged token's patterns with

@@ -2,10 +2,10 @@ package authz
 
 import (
 	"fmt"
-	"runtime"
 	"sync"
 	"testing"
 
+	"github.com/pamkit/pam/internal/authz/authztest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -20,15 +20,6 @@ func forged(format string, n int) *maps {
 		m[fmt.Sprintf(format, i)] = 3
 	}
 	return &maps{m}
-}
-
-// allocated returns the bytes f allocates.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 func TestAllows(t *testing.T) {
@@ -73,7 +64,7 @@ func TestForgedToken(t *testing.T) {
 	t.Parallel()
 	m := forged("%d.{0,1000}~", 1200)
 	var s *Set
-	bytes := allocated(func() { s = Build(new(Cache), m) })
+	bytes := authztest.Allocated(func() { s = Build(new(Cache), m) })
 	assert.Less(t, bytes, uint64(8<<20), "first build allocated %d bytes", bytes)
 	assert.True(t, s.Over())
 	for _, e := range s.Entries(0) {
@@ -92,7 +83,7 @@ func TestTokenBudget(t *testing.T) {
 	t.Parallel()
 	m := forged("%04d.{0,400}~", 1200) // 806 instructions each
 	var s *Set
-	bytes := allocated(func() { s = Build(new(Cache), m) })
+	bytes := authztest.Allocated(func() { s = Build(new(Cache), m) })
 	assert.Less(t, bytes, uint64(16<<20), "first build allocated %d bytes", bytes)
 	assert.True(t, s.Over())
 	analyzed := 0
