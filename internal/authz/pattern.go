@@ -12,8 +12,9 @@ import (
 // Pattern is one grant pattern, judged and compiled at most once. It is
 // safe for concurrent use.
 type Pattern struct {
-	src  string
-	cost int // parseCost(src)
+	src     string
+	cost    int  // parseCost(src)
+	charged bool // counted in its Cache's units; guarded by the Cache's mu
 
 	analyzeOnce sync.Once
 	status      Status

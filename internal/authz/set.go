@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // Types is the number of resource types whose patterns a token's Set
@@ -71,6 +69,7 @@ func Build[P any](c *Cache, maps *[Types]map[string]P) *Set {
 	all = slices.Compact(all)
 	ps := c.patterns(all)
 	analyzed, ok := admit(ps)
+	c.charge(ps[:analyzed])
 	s := &Set{over: !ok}
 	if ok {
 		for _, p := range ps {
@@ -244,67 +243,4 @@ func Match[P ~uint32](s *Set, t int, pats map[string]P, name string, want P) *En
 		}
 	}
 	return nil
-}
-
-// maxCached bounds the patterns a Cache holds.
-const maxCached = 4096
-
-// Cache holds analyzed and compiled patterns by their text, for one token
-// or one keyset. It is safe for concurrent use; the zero value is empty and
-// ready. Past maxCached patterns it forgets them all and starts again.
-type Cache struct {
-	mu sync.Mutex
-	m  map[string]*Pattern
-}
-
-// patterns returns the Pattern of each text in srcs, creating the missing
-// ones.
-func (c *Cache) patterns(srcs []string) []*Pattern {
-	out := make([]*Pattern, len(srcs))
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m)+len(srcs) > maxCached {
-		c.m = make(map[string]*Pattern, len(srcs))
-	}
-	for i, src := range srcs {
-		p := c.m[src]
-		if p == nil {
-			p = newPattern(src)
-			c.m[src] = p
-		}
-		out[i] = p
-	}
-	return out
-}
-
-// TokenCache is what one token keeps of its patterns: the Cache of the
-// patterns it has seen, and the Set of its maps as they were last used. It
-// is safe for concurrent use; the zero value is ready.
-type TokenCache struct {
-	mu    sync.Mutex
-	cache Cache
-	set   atomic.Pointer[Set]
-}
-
-// literals is the Cache of tokens that have no TokenCache.
-var literals Cache
-
-// Current returns the Set of maps: the one c holds if it is fresh, else a
-// new one, which c then holds. With a nil c it builds a Set on every call,
-// from a Cache shared by all such calls.
-func Current[P any](c *TokenCache, maps *[Types]map[string]P) *Set {
-	if c == nil {
-		return Build(&literals, maps)
-	}
-	if s := c.set.Load(); s != nil && Fresh(s, maps) {
-		return s
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s := c.set.Load(); s != nil && Fresh(s, maps) {
-		return s
-	}
-	s := Build(&c.cache, maps)
-	c.set.Store(s)
-	return s
 }

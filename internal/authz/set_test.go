@@ -217,4 +217,16 @@ func TestCacheBound(t *testing.T) {
 	c.patterns(srcs)
 	assert.LessOrEqual(t, len(c.m), maxCached)
 	assert.NotSame(t, first, c.patterns([]string{"a"})[0], "a full cache starts again")
+
+	// Costly patterns fill it sooner: 20 tokens of 12 patterns of about
+	// 820 units each are 196,800 units, over maxCacheUnits.
+	c = new(Cache)
+	kept := Build(c, forged("%04d.{0,400}~", 12))
+	require.False(t, kept.Over())
+	for i := range 20 {
+		Build(c, forged(fmt.Sprintf("%02d-%%02d.{0,400}~", i), 12))
+	}
+	assert.LessOrEqual(t, c.units, maxCacheUnits+MaxTokenCost)
+	assert.NotContains(t, c.m, "0000.{0,400}~", "the first patterns were forgotten")
+	assert.True(t, Allows(kept, 0, nil, forged("%04d.{0,400}~", 12)[0], "0001x~", 1), "a Set keeps its patterns")
 }
