@@ -161,7 +161,7 @@ func Allows[P ~uint32](s *Set, t int, res, pats map[string]P, name string, want 
 // Decide is Allows on the current Set of maps, which it builds or checks
 // only when no exact entry decides.
 func Decide[P ~uint32](c *TokenCache, maps *[Types]map[string]P, t int, res map[string]P, name string, want P) bool {
-	if allowed, decided := exact(res, name, want); decided {
+	if allowed, decided := exact(res, name, want); decided || len(maps[t]) == 0 {
 		return allowed
 	}
 	allowed := false
