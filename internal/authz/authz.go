@@ -10,11 +10,18 @@
 // Cost is counted in units of roughly a microsecond of work: one per byte of
 // pattern text, more for what makes the parser slow (Unicode classes, ranges
 // folded by (?i)), and one per instruction of the compiled program, which is
-// measured with regexp/syntax before anything is compiled with regexp. A
-// pattern over [MaxPatternLen] bytes, over [MaxPatternLen] units of parse
-// cost or over [MaxPatternProg] instructions is [TooComplex]; a token whose
-// patterns together cost more than [MaxTokenCost] has every pattern treated
-// as too complex. Too complex patterns are never matched.
+// measured with regexp/syntax (syntax.Compile, len(prog.Inst)) before
+// anything is compiled with regexp; a pattern whose program an upper bound
+// from its syntax tree (the one regexp/syntax uses for its own size check)
+// puts over twice the limit is not even measured. A pattern over
+// [MaxPatternLen] bytes, over [MaxPatternLen] units of parse cost or over
+// [MaxPatternProg] instructions is [TooComplex]; a token whose patterns
+// together cost more than [MaxTokenCost] has every pattern treated as too
+// complex, and the work of finding that out stops at the budget. Too
+// complex patterns are never matched.
+//
+// Patterns of the commonest shape, "^literal[class]{n,m}literal$", are
+// matched without regexp.
 package authz
 
 // Limits on the patterns of one token.
