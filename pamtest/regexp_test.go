@@ -49,7 +49,7 @@ func TestCheckPattern(t *testing.T) {
 		{`a{1001}`, "Syntax error: invalid repeat count."},
 		{`^(?!admin).*$`, "Syntax error: unsupported group syntax (pamtest accepts RE2 syntax only)."},
 		{"\xff", "Syntax error: invalid UTF-8."},
-		{`1.{0,1000}~`, detailTooComplex + "its program would need more than 2000 instructions, over the limit of 1000."},
+		{`1.{0,1000}~`, detailTooComplex + "its program is estimated at more than 2000 instructions, over the limit of 1000."},
 		{`(?i)[\x{4E00}-\x{9FFF}]`, detailTooComplex + "its Unicode classes and case-folded ranges are too costly to parse."},
 	}
 	for _, tc := range tests {

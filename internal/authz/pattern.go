@@ -64,7 +64,7 @@ func (p *Pattern) parse() (Status, error) {
 	p.prefix = literalPrefix(re)
 	anchored := anchor(re)
 	if progEstimate(anchored, 2*MaxPatternProg) > 2*MaxPatternProg {
-		return TooComplex, errors.New("its program would need more than " + strconv.Itoa(2*MaxPatternProg) +
+		return TooComplex, errors.New("its program is estimated at more than " + strconv.Itoa(2*MaxPatternProg) +
 			" instructions, over the limit of " + strconv.Itoa(MaxPatternProg))
 	}
 	prog, err := syntax.Compile(anchored.Simplify())
