@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // Encode returns the CBOR of t in the layout the service writes (wire.md
@@ -173,7 +172,11 @@ func appendValue(dst []byte, v any, parent int) ([]byte, error) {
 	case float64:
 		return appendFloat(dst, x)
 	case json.Number:
-		return appendNumber(dst, x)
+		n, err := Number(string(x))
+		if err != nil {
+			return dst, fmt.Errorf("meta: number %q: %w", string(x), err)
+		}
+		return appendValue(dst, n, parent)
 	case []any:
 		return appendArray(dst, x, parent+1)
 	case map[string]any:
@@ -210,22 +213,6 @@ func appendInteger(dst []byte, v any) ([]byte, bool) {
 		return appendHead(dst, majorUint, x), true
 	}
 	return dst, false
-}
-
-// appendNumber writes a JSON number: an integer when it is one, else a
-// float.
-func appendNumber(dst []byte, x json.Number) ([]byte, error) {
-	if i, err := x.Int64(); err == nil {
-		return appendInt(dst, i), nil
-	}
-	if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-		return appendHead(dst, majorUint, u), nil
-	}
-	f, err := x.Float64()
-	if err != nil {
-		return dst, fmt.Errorf("meta: number %q: %w", string(x), err)
-	}
-	return appendFloat(dst, f)
 }
 
 // appendArray writes an array at depth.
