@@ -148,7 +148,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 // keyProblems lists the keys the client lacks to sign a request.
 func (c *Client) keyProblems() []error {
 	var errs []error
-	if c.keys.Secret == "" {
+	if !c.hasSecret {
 		errs = append(errs, fmt.Errorf("%w: Keys.Secret signs the request; only servers should hold it", ErrMissingSecretKey))
 	}
 	if c.keys.Publish == "" {

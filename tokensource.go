@@ -65,9 +65,7 @@ type clockedSource interface {
 // currentToken returns the token to attach and whether it came from the
 // token source (and so may be refreshed).
 func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
-	c.tokenMu.RLock()
-	tok := c.token
-	c.tokenMu.RUnlock()
+	tok := c.heldToken()
 	if tok != "" || c.src == nil {
 		return tok, false, nil
 	}

@@ -51,18 +51,31 @@ func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 // dropped and a percent-encoded token is decoded first, so that it goes on
 // the wire encoded exactly once.
 func (c *Client) SetToken(token string) {
+	var p *string
+	if token != "" {
+		p = &token
+	}
 	c.tokenMu.Lock()
-	c.token = token
+	c.token = p
 	c.tokenMu.Unlock()
+}
+
+// heldToken returns the token set with SetToken, "" when there is none.
+func (c *Client) heldToken() string {
+	c.tokenMu.RLock()
+	p := c.token
+	c.tokenMu.RUnlock()
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // Token returns the token the client currently attaches: the one set with
 // [Client.SetToken] or, if none is set, the last one its token source
 // returned. It returns "" when there is none.
 func (c *Client) Token() string {
-	c.tokenMu.RLock()
-	tok := c.token
-	c.tokenMu.RUnlock()
+	tok := c.heldToken()
 	if tok == "" && c.src != nil {
 		if p := c.src.last.Load(); p != nil {
 			tok = *p
