@@ -173,7 +173,7 @@ func TestGrantBodyVectors(t *testing.T) {
 				userID = in.ConfigUserID
 			}
 			c, rec := setup(t, 200, grantOK, WithUserID(userID))
-			c.keys = keys
+			setKeys(c, keys)
 
 			if v.Body != nil {
 				// Whatever Validate says, the body is the official SDK's.

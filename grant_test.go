@@ -16,7 +16,7 @@ import (
 func TestGrantMissingKeys(t *testing.T) {
 	t.Parallel()
 	c, rec := setup(t, 200, grantOK)
-	c.keys = Keys{Subscribe: "s"}
+	setKeys(c, Keys{Subscribe: "s"})
 	_, err := c.GrantToken(context.Background(), NewTokenRequest(0))
 	require.ErrorIs(t, err, ErrMissingSecretKey)
 	require.ErrorIs(t, err, ErrMissingPublishKey)

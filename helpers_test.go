@@ -163,3 +163,11 @@ func loadJSON(t testing.TB, path string, v any) {
 func fixedClock(unix int64) func() time.Time {
 	return func() time.Time { return time.Unix(unix, 0) }
 }
+
+// setKeys gives c another keyset, as New would have stored it.
+func setKeys(c *Client, keys Keys) {
+	c.signer = sign.NewSigner(keys.Secret)
+	c.hasSecret = keys.Secret != ""
+	keys.Secret = ""
+	c.keys = keys
+}

@@ -176,6 +176,10 @@ func parseOrigin(origin string) (scheme, host string, err error) {
 
 // WithHTTPClient sets the HTTP client requests are sent with. The client is
 // copied; nil is an error. The default client has a 10 second timeout.
+//
+// Grant and revoke requests never follow redirects, whatever the client's
+// CheckRedirect says: the copy refuses them (the caller's client is left as
+// it is), and a 3xx answer is an error naming the host it points at.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -220,6 +224,8 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 	if o.hc == nil {
 		o.hc = &http.Client{Timeout: 10 * time.Second}
 	}
+	// o.hc is the client's own copy: the caller's client keeps its policy.
+	o.hc.CheckRedirect = refuseRedirect
 	signer := sign.NewSigner(keys.Secret)
 	hasSecret := keys.Secret != ""
 	keys.Secret = ""

@@ -251,7 +251,7 @@ func tokenRejected(resp *http.Response) bool {
 	if err != nil || len(buf) > maxRejectionBody {
 		return false
 	}
-	k := newAPIError(resp.StatusCode, buf).kind()
+	k := newAPIError(resp.StatusCode, buf, nil).kind()
 	return k == answerExpired || k == answerRevoked
 }
 
