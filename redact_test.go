@@ -1,0 +1,131 @@
+package pam
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// echoServer answers every request with status and a body that echoes the
+// request's URL back (as the reply function builds it), and remembers the
+// signatures and raw queries it was sent.
+type echoServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	secrets []string
+}
+
+func newEchoServer(t *testing.T, status int, reply func(r *http.Request) string) *echoServer {
+	t.Helper()
+	s := &echoServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		s.mu.Lock()
+		s.secrets = append(s.secrets, r.URL.RawQuery, r.URL.Query().Get("signature"),
+			strings.TrimPrefix(r.URL.Query().Get("signature"), "v2."))
+		s.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, reply(r))
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *echoServer) seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.secrets...)
+}
+
+// TestServerTextRedacted: servers and proxies that echo the request URL (a
+// 404 HTML page, a 502 JSON message, a 400 detail, a 403 payload) get no
+// signature, query string or token into the error, APIError's fields or
+// any Debug log record, for grant and for revoke (whose path holds the
+// token).
+func TestServerTextRedacted(t *testing.T) {
+	t.Parallel()
+	token := mkToken(t, time.Now(), time.Hour, "echoed")
+	jsonString := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	replies := []struct {
+		name   string
+		status int
+		reply  func(r *http.Request) string
+	}{
+		{"404 HTML", 404, func(r *http.Request) string {
+			return "<html><body>Not found: " + html.EscapeString(r.URL.String()) + " (" + r.RequestURI + ")</body></html>"
+		}},
+		{"502 JSON message", 502, func(r *http.Request) string {
+			return `{"message":` + jsonString("bad gateway for "+r.RequestURI) + `,"service":"proxy","error":true}`
+		}},
+		{"502 JSON decoded URL", 502, func(r *http.Request) string {
+			u, _ := url.PathUnescape(r.RequestURI)
+			return `{"message":` + jsonString("bad gateway for "+u) + `,"service":"proxy","error":true}`
+		}},
+		{"400 detail", 400, func(r *http.Request) string {
+			return `{"error":{"message":"Invalid request","source":"grant","details":[{"message":` + jsonString("cannot read "+r.RequestURI) +
+				`,"location":` + jsonString(r.URL.RawQuery) + `,"locationType":"query"}]},"service":"Access Manager","status":400}`
+		}},
+		{"403 payload", 403, func(r *http.Request) string {
+			return `{"message":"Forbidden","payload":{"channels":[` + jsonString(r.URL.Path) + `,` + jsonString(r.URL.RawQuery) + `]},"error":true,"service":"Access Manager","status":403}`
+		}},
+	}
+	for _, rp := range replies {
+		t.Run(rp.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newEchoServer(t, rp.status, rp.reply)
+			logs := newLogCapture(slog.LevelDebug)
+			c, err := New(testKeys, WithOrigin(srv.URL), WithLogger(slog.New(logs)), WithRetry(RetryPolicy{MaxAttempts: 2}))
+			require.NoError(t, err)
+			c.sleep = func(context.Context, time.Duration) error { return nil }
+
+			_, gerr := c.GrantToken(context.Background(), grantReq)
+			rerr := c.RevokeToken(context.Background(), token)
+			secrets := append(srv.seen(), token, strings.TrimRight(token, "="), escapePathSegment(token))
+			for _, err := range []error{gerr, rerr} {
+				require.Error(t, err)
+				var apiErr *APIError
+				require.True(t, errors.As(err, &apiErr), err.Error())
+				texts := map[string]string{
+					"error":    err.Error(),
+					"APIError": apiErr.Error(),
+					"fields":   fmt.Sprintf("%s %s %s %q %q %+v", apiErr.Message, apiErr.Service, apiErr.Source, apiErr.Details, apiErr.Body, apiErr.Payload),
+				}
+				for what, text := range texts {
+					for _, s := range secrets {
+						assert.NotContains(t, text, s, what)
+					}
+				}
+				assert.Contains(t, err.Error(), redactedText, "what was echoed is marked as removed")
+			}
+			require.NotEmpty(t, logs.records())
+			for _, s := range secrets {
+				assert.NotContains(t, logs.String(), s, "log records")
+			}
+		})
+	}
+}
+
+// TestServerTextNotGarbled: text without the request's secrets is kept as
+// the service wrote it, and a nil secrets set changes nothing.
+func TestServerTextNotGarbled(t *testing.T) {
+	t.Parallel()
+	s := secretsOf("pnsdk=x&signature=v2.abcdefghijklmnop&uuid=u", "/v3/pam/sub/grant/short")
+	assert.Equal(t, "Token is revoked.", s.redact("Token is revoked."))
+	assert.Equal(t, "sig v2.[redacted] and [redacted]", s.redact("sig v2.abcdefghijklmnop and pnsdk=x&signature=v2.abcdefghijklmnop&uuid=u"))
+	var none *requestSecrets
+	assert.Equal(t, "v2.abcdefghijklmnop", none.redact("v2.abcdefghijklmnop"))
+}
