@@ -105,7 +105,12 @@ const maxRejectionBody = maxErrorBody
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL == nil || !t.c.isOrigin(req.URL) || exempt(req.URL) {
+	if req.URL == nil || !t.c.isOrigin(req.URL) {
+		// However it got here (a redirect the caller's client follows,
+		// say), a request leaving the origin goes without the token.
+		return t.baseRT().RoundTrip(t.c.withoutToken(req))
+	}
+	if exempt(req.URL) {
 		return t.baseRT().RoundTrip(req)
 	}
 	ctx := req.Context()
@@ -118,15 +123,25 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.baseRT().RoundTrip(req)
 	}
 	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, req.Body))
-	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !replayable(req) {
+	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !tokenRejected(resp) {
 		return resp, err
 	}
-	if !tokenRejected(resp) {
-		return resp, nil
-	}
+	// The service rejected the token: forget it, so that the next request
+	// gets another even if this one cannot be sent again.
 	if cs, ok := t.c.src.ts.(clockedSource); ok {
 		cs.invalidate(tok)
 	}
+	if !replayable(req) {
+		return resp, nil
+	}
+	return t.resend(req, resp, tok)
+}
+
+// resend sends req once more with a fresh token from the source, after the
+// service rejected tok with resp. When there is no fresh token, or the body
+// cannot be had again, resp is returned as it came.
+func (t *transport) resend(req *http.Request, resp *http.Response, tok string) (*http.Response, error) {
+	ctx := req.Context()
 	fresh, _, err := t.c.currentToken(ctx)
 	if err != nil {
 		discard(resp)
