@@ -28,7 +28,8 @@ const maxResponseBody = 1 << 20
 // redacted. op names the operation in error messages.
 //
 // Network errors, 429 and 5xx answers are retried as the client's
-// [RetryPolicy] says. A 400 "Invalid timestamp" with a Date header sets the
+// [RetryPolicy] says. A 400 "Invalid timestamp" with a plausible Date
+// header (within a day of the local clock, and not before 2020) sets the
 // client's clock offset from that date and is retried once more, outside
 // the policy's count. Every attempt is signed afresh (new timestamp and
 // requestid) over the same body.
