@@ -148,7 +148,11 @@ func verifySignature(t *testing.T, keys Keys, c captured) {
 	require.Equal(t, want, c.Query.Get("signature"), "signature does not cover the request as sent")
 }
 
-const grantOK = `{"data":{"message":"Success","token":"qEF2AkF0GmEI03xDdHRsGDxDcmVz"},"service":"Access Manager","status":200}`
+// grantToken is a real token (the contract token, tok01): GrantToken
+// checks that the answer's token parses.
+const grantToken = "qEF2AkF0GmEI03xDdHRsGDxDcmVzpURjaGFuoWljaGFubmVsLTEY70NncnChb2NoYW5uZWxfZ3JvdXAtMQVDdXNyoENzcGOgRHV1aWShZnV1aWQtMRhoQ3BhdKVEY2hhbqFtXmNoYW5uZWwtXFMqJBjvQ2dycKF0XjpjaGFubmVsX2dyb3VwLVxTKiQFQ3VzcqBDc3BjoER1dWlkoWpedXVpZC1cUyokGGhEbWV0YaBEdXVpZHR0ZXN0LWF1dGhvcml6ZWQtdXVpZENzaWdYIPpU-vCe9rkpYs87YUrFNWkyNq8CVvmKwEjVinnDrJJc"
+
+const grantOK = `{"data":{"message":"Success","token":"` + grantToken + `"},"service":"Access Manager","status":200}`
 
 // fixedClock returns a clock stopped at unix seconds.
 func fixedClock(unix int64) func() time.Time {

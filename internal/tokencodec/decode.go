@@ -69,6 +69,9 @@ type decoder struct {
 	// unknown holds the unknown keys seen in the current map, for the
 	// duplicate check; allocated only when a token has unknown keys.
 	unknown map[string]struct{}
+	// check: validate only (see Check); build no grant maps, copy no
+	// signature.
+	check bool
 }
 
 func (d *decoder) fail(off int, msg string) error {
@@ -120,7 +123,7 @@ func (w *where) String() string {
 		s += "." + w.key
 	}
 	if w.name != "" {
-		s += " " + strconv.Quote(w.name)
+		s += " " + quoteClipped(w.name)
 	}
 	if w.role != "" {
 		s += " " + w.role
@@ -288,12 +291,16 @@ func Decode(b []byte) (*Token, error) {
 // level or among the res/pat type keys, are skipped if their values are
 // JSON-friendly, so that additions to the format do not break parsing.
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
+	return decodeInto(&decoder{s: s}, t)
+}
+
+// decodeInto is DecodeInto reading from d.
+func decodeInto[P Perm](d *decoder, t *TokenOf[P]) error {
 	sigBuf := t.Sig[:0]
 	*t = TokenOf[P]{}
-	if len(s) > MaxCBORLen {
+	if len(d.s) > MaxCBORLen {
 		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
 	}
-	d := decoder{s: s}
 	n, err := d.mapHead(&where{sec: "cbor"}, 1)
 	if err != nil {
 		return err
@@ -333,7 +340,7 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 			continue
 		}
 		if seen&bit != 0 {
-			return d.fail(start, "duplicate key "+strconv.Quote(key))
+			return d.fail(start, "duplicate key "+quoteClipped(key))
 		}
 		seen |= bit
 		switch bit {
@@ -355,11 +362,11 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 				return err
 			}
 		case keyRes:
-			if err := decodeGrants(&d, &t.Res, "res"); err != nil {
+			if err := decodeGrants(d, &t.Res, "res"); err != nil {
 				return err
 			}
 		case keyPat:
-			if err := decodeGrants(&d, &t.Pat, "pat"); err != nil {
+			if err := decodeGrants(d, &t.Pat, "pat"); err != nil {
 				return err
 			}
 		case keyMeta:
@@ -375,6 +382,9 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 			sig, err := d.bytes(&where{sec: "sig"})
 			if err != nil {
 				return err
+			}
+			if d.check {
+				continue
 			}
 			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
 				t.Sig = []byte{} // present and empty, as the reference decodes it
@@ -402,7 +412,7 @@ func (d *decoder) skipUnknown(start int, key string, depth int) error {
 		d.unknown = make(map[string]struct{})
 	}
 	if _, dup := d.unknown[key]; dup {
-		return d.fail(start, "duplicate key "+strconv.Quote(key))
+		return d.fail(start, "duplicate key "+quoteClipped(key))
 	}
 	d.unknown[key] = struct{}{}
 	_, err := d.value(depth)
@@ -438,7 +448,7 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string) error {
 			continue
 		}
 		if seen[idx] {
-			return d.fail(start, sec+": duplicate type key "+strconv.Quote(key))
+			return d.fail(start, sec+": duplicate type key "+quoteClipped(key))
 		}
 		seen[idx] = true
 		m, err := decodeNames[P](d, sec, typeKeys[idx])
@@ -481,29 +491,19 @@ func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
 	if n == 0 {
 		return nil, nil
 	}
+	if d.check {
+		return nil, d.checkNames(n, sec, key)
+	}
 	m := make(map[string]P, n)
 	for i := range n {
 		start := d.off
-		name, ok := d.shortStr(majorText)
-		if !ok || !validText(name) {
-			d.off = start
-			if name, err = d.text(&where{sec: sec, key: key, role: "name"}); err != nil {
-				return nil, err
-			}
-		}
-		vstart := d.off
-		v, ok := d.byteUint()
-		if !ok {
-			if v, err = d.expect(majorUint, &where{sec: sec, key: key, name: name}); err != nil {
-				return nil, err
-			}
-		}
-		if v > MaxBits {
-			return nil, d.fail(vstart, (&where{sec: sec, key: key, name: name}).String()+": permission bitmask "+strconv.FormatUint(v, 10)+" has bits outside the eight defined permissions")
+		name, v, err := d.nameEntry(sec, key)
+		if err != nil {
+			return nil, err
 		}
 		m[name] = P(v)
 		if len(m) != i+1 {
-			return nil, d.fail(start, sec+"."+key+": duplicate name "+strconv.Quote(name))
+			return nil, d.fail(start, sec+"."+key+": duplicate name "+quoteClipped(name))
 		}
 	}
 	return m, nil
@@ -540,7 +540,7 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 		}
 		m[key] = v
 		if len(m) != i+1 {
-			return nil, d.fail(start, "meta: duplicate key "+strconv.Quote(key))
+			return nil, d.fail(start, "meta: duplicate key "+quoteClipped(key))
 		}
 	}
 	return m, nil
