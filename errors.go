@@ -20,7 +20,9 @@ var (
 	ErrInvalidTTL = errors.New("invalid ttl")
 	// ErrNoPermissions: the request grants nothing, or an entry grants no bits.
 	ErrNoPermissions = errors.New("no permissions")
-	// ErrInvalidPermission: a permission bit the resource type does not accept.
+	// ErrInvalidPermission: a permission bit the resource type does not
+	// accept, or a name or authorized uuid the service would refuse (empty,
+	// not UTF-8, an authorized uuid over 92 bytes).
 	ErrInvalidPermission = errors.New("invalid permission")
 	// ErrInvalidMeta: a meta key or value the service cannot store.
 	ErrInvalidMeta = errors.New("invalid meta")

@@ -129,3 +129,62 @@ func TestServerTextNotGarbled(t *testing.T) {
 	var none *requestSecrets
 	assert.Equal(t, "v2.abcdefghijklmnop", none.redact("v2.abcdefghijklmnop"))
 }
+
+// TestServerTextBounded: the largest answers a server can send (1 MiB of
+// JSON error with a huge message and thousands of details, 1 MiB of HTML, a
+// 403 naming thousands of channels) give errors and log records of bounded
+// size, through retries.
+func TestServerTextBounded(t *testing.T) {
+	t.Parallel()
+	var details strings.Builder
+	for i := range 8_000 {
+		if i > 0 {
+			details.WriteByte(',')
+		}
+		fmt.Fprintf(&details, `{"message":"bad %d","location":"permissions.resources.channels.c%d","locationType":"body"}`, i, i)
+	}
+	var channels strings.Builder
+	for i := range 50_000 {
+		if i > 0 {
+			channels.WriteByte(',')
+		}
+		fmt.Fprintf(&channels, `"room-%d"`, i)
+	}
+	bodies := []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"1 MiB JSON 503", 503, `{"error":{"message":"` + strings.Repeat("overloaded ", 20_000) + `","source":"grant","details":[` + details.String() + `]},"service":"Access Manager","status":503}`},
+		{"1 MiB HTML 503", 503, "<html>" + strings.Repeat("<p>Service Unavailable</p>", (1<<20-20)/26) + "</html>"},
+		{"403 naming 50k channels", 403, `{"message":"Forbidden","payload":{"channels":[` + channels.String() + `]},"error":true,"service":"Access Manager","status":403}`},
+	}
+	for _, b := range bodies {
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			require.LessOrEqual(t, len(b.body), maxResponseBody)
+			srv := newEchoServer(t, b.status, func(*http.Request) string { return b.body })
+			logs := newLogCapture(slog.LevelDebug)
+			c, err := New(testKeys, WithOrigin(srv.URL), WithLogger(slog.New(logs)))
+			require.NoError(t, err)
+			c.sleep = func(context.Context, time.Duration) error { return nil }
+
+			_, err = c.GrantToken(context.Background(), grantReq)
+			require.Error(t, err)
+			assert.LessOrEqual(t, len(err.Error()), 8<<10, "error of %d bytes", len(err.Error()))
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.LessOrEqual(t, len(apiErr.Message), maxServiceText+len("…"))
+			assert.LessOrEqual(t, len(apiErr.Details), maxKeptDetails)
+			assert.LessOrEqual(t, len(apiErr.Body), maxErrorBody)
+			if apiErr.Payload != nil {
+				assert.LessOrEqual(t, len(apiErr.Payload.Channels), maxKeptDetails)
+			}
+			if len(apiErr.Details) > 0 || apiErr.Payload != nil {
+				assert.Contains(t, err.Error(), " more", "says how many were left out")
+			}
+			assert.LessOrEqual(t, len(logs.String()), 32<<10, "logs of %d bytes for %d records", len(logs.String()), len(logs.records()))
+			t.Logf("body %d bytes: error %d bytes, logs %d bytes in %d records", len(b.body), len(err.Error()), len(logs.String()), len(logs.records()))
+		})
+	}
+}
