@@ -21,10 +21,15 @@ import (
 // The token is read for each request, so [Client.SetToken] takes effect on
 // the next call. Any auth parameters already in the query are replaced by
 // exactly one, percent-encoded as the service expects; the other parameters
-// and their order are kept. Requests to any other scheme or host, requests
-// already signed (with a signature parameter) and Access Manager's own
-// endpoints (/v3/pam/, /v2/auth/) pass through untouched, as do all requests
-// while the client has no token. The caller's request is never modified.
+// and their order are kept. Requests already signed (with a signature
+// parameter) and Access Manager's own endpoints (/v3/pam/, /v2/auth/) pass
+// through untouched, as do all requests while the client has no token. The
+// caller's request is never modified.
+//
+// The token never leaves the origin: a request to any other scheme or host
+// (a redirect the caller's HTTP client follows with the query kept, say)
+// goes without any auth parameter holding the client's token, and without a
+// Referer that would carry it; anything else in it passes untouched.
 //
 // With a token source ([WithTokenSource]) and no token set with SetToken, the
 // source is asked for the token; its error is returned, wrapped, and the
@@ -33,7 +38,9 @@ import (
 // [ReuseTokenSource] drops the rejected token first) and, if it gets a
 // different token and the request can be replayed (no body, or
 // Request.GetBody set), sends the request once more. The second answer is
-// returned whatever it is. Without a source there is nothing new to get, so a
+// returned whatever it is. A request that cannot be replayed gets the 403,
+// but the rejected token is dropped all the same, so that the next request
+// fetches another. Without a source there is nothing new to get, so a
 // 403 is returned as it is.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
