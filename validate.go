@@ -101,50 +101,42 @@ func (r *TokenRequest) usesCurrent() bool {
 	return false
 }
 
-// checkEntries checks normalized entries and reports problems by kind
-// (resources first), type and name. Valid entries, the common case, are
+// checkEntries checks normalized entries and reports problems in the
+// body's order (resources first, then type and name). Valid entries, the common case, are
 // checked in one pass without sorting.
 func (p *problems) checkEntries(es []entry) {
-	valid := true
-	for _, e := range es {
-		if e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name) {
-			valid = false
-			break
-		}
-	}
-	if valid {
+	if !slices.ContainsFunc(es, entry.invalid) {
 		return
 	}
 	es = slices.Clone(es)
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.pattern != b.pattern {
-			if b.pattern {
-				return -1
-			}
-			return 1
-		}
-		if a.rt != b.rt {
-			return int(a.rt) - int(b.rt)
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	slices.SortFunc(es, compareEntries)
 	for _, e := range es {
-		rt, name, bits := ResourceType(e.rt), e.name, e.bits
-		what := rt.singular()
-		if e.pattern {
-			what += " pattern"
-		}
-		allowed := rt.Allowed()
-		switch {
-		case name == "":
-			p.add(ErrInvalidPermission, "a %s with an empty name; give every entry a non-empty name", what)
-		case !utf8.ValidString(name):
-			p.add(ErrInvalidPermission, "%s %s is not valid UTF-8", what, quoteName(name))
-		case bits == 0:
-			p.add(ErrNoPermissions, "%s %s is granted no permission; pass at least one, e.g. pam.%s", what, quoteName(name), exampleBit(rt))
-		case bits&^allowed != 0:
-			p.add(ErrInvalidPermission, "%s %s cannot be granted %s; %s accept %s", what, quoteName(name), bits&^allowed, rt, allowed)
-		}
+		p.checkEntry(e)
+	}
+}
+
+// invalid reports whether the service would refuse the entry.
+func (e entry) invalid() bool {
+	return e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name)
+}
+
+// checkEntry reports what is wrong with one entry, if anything.
+func (p *problems) checkEntry(e entry) {
+	rt, name, bits := ResourceType(e.rt), e.name, e.bits
+	what := rt.singular()
+	if e.pattern {
+		what += " pattern"
+	}
+	allowed := rt.Allowed()
+	switch {
+	case name == "":
+		p.add(ErrInvalidPermission, "a %s with an empty name; give every entry a non-empty name", what)
+	case !utf8.ValidString(name):
+		p.add(ErrInvalidPermission, "%s %s is not valid UTF-8", what, quoteName(name))
+	case bits == 0:
+		p.add(ErrNoPermissions, "%s %s is granted no permission; pass at least one, e.g. pam.%s", what, quoteName(name), exampleBit(rt))
+	case bits&^allowed != 0:
+		p.add(ErrInvalidPermission, "%s %s cannot be granted %s; %s accept %s", what, quoteName(name), bits&^allowed, rt, allowed)
 	}
 }
 

@@ -314,86 +314,101 @@ func decodeInto[P Perm](d *decoder, t *TokenOf[P]) error {
 				return err
 			}
 		}
-		var bit int
-		switch key {
-		case "v":
-			bit = keyV
-		case "t":
-			bit = keyT
-		case "ttl":
-			bit = keyTTL
-		case "res":
-			bit = keyRes
-		case "pat":
-			bit = keyPat
-		case "meta":
-			bit = keyMeta
-		case "uuid":
-			bit = keyUUID
-		case "sig":
-			bit = keySig
-		}
-		if bit == 0 {
-			if err := d.skipUnknown(start, key, 1); err != nil {
-				return err
-			}
-			continue
-		}
-		if seen&bit != 0 {
+		switch bit := topKeyBit(key); {
+		case bit == 0:
+			err = d.skipUnknown(start, key, 1)
+		case seen&bit != 0:
 			return d.fail(start, "duplicate key "+quoteClipped(key))
+		default:
+			seen |= bit
+			err = decodeTop(d, t, bit, sigBuf)
 		}
-		seen |= bit
-		switch bit {
-		case keyV:
-			v, err := d.expect(majorUint, &where{sec: "v"})
-			if err != nil {
-				return err
-			}
-			if v != Version {
-				return &VersionError{Version: v}
-			}
-			t.Version = v
-		case keyT:
-			if t.Timestamp, err = d.expect(majorUint, &where{sec: "t"}); err != nil {
-				return err
-			}
-		case keyTTL:
-			if t.TTL, err = d.expect(majorUint, &where{sec: "ttl"}); err != nil {
-				return err
-			}
-		case keyRes:
-			if err := decodeGrants(d, &t.Res, "res"); err != nil {
-				return err
-			}
-		case keyPat:
-			if err := decodeGrants(d, &t.Pat, "pat"); err != nil {
-				return err
-			}
-		case keyMeta:
-			if t.Meta, err = d.metaMap(2, true); err != nil {
-				return err
-			}
-		case keyUUID:
-			if t.UUID, err = d.text(&where{sec: "uuid"}); err != nil {
-				return err
-			}
-			t.HasUUID = true
-		case keySig:
-			sig, err := d.bytes(&where{sec: "sig"})
-			if err != nil {
-				return err
-			}
-			if d.check {
-				continue
-			}
-			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
-				t.Sig = []byte{} // present and empty, as the reference decodes it
-			}
+		if err != nil {
+			return err
 		}
 	}
 	if d.off != len(d.s) {
 		return d.fail(d.off, "extra data after the token map")
 	}
+	return d.missingKeys(seen)
+}
+
+// topKeyBit returns the bit of a top-level key, 0 for an unknown one.
+func topKeyBit(key string) int {
+	switch key {
+	case "v":
+		return keyV
+	case "t":
+		return keyT
+	case "ttl":
+		return keyTTL
+	case "res":
+		return keyRes
+	case "pat":
+		return keyPat
+	case "meta":
+		return keyMeta
+	case "uuid":
+		return keyUUID
+	case "sig":
+		return keySig
+	}
+	return 0
+}
+
+// decodeTop decodes the value of the top-level key whose bit is given into
+// t; sigBuf is where the signature goes when its capacity allows.
+func decodeTop[P Perm](d *decoder, t *TokenOf[P], bit int, sigBuf []byte) error {
+	var err error
+	switch bit {
+	case keyV:
+		t.Version, err = d.version()
+	case keyT:
+		t.Timestamp, err = d.expect(majorUint, &where{sec: "t"})
+	case keyTTL:
+		t.TTL, err = d.expect(majorUint, &where{sec: "ttl"})
+	case keyRes:
+		err = decodeGrants(d, &t.Res, "res")
+	case keyPat:
+		err = decodeGrants(d, &t.Pat, "pat")
+	case keyMeta:
+		t.Meta, err = d.metaMap(2, true)
+	case keyUUID:
+		t.UUID, err = d.text(&where{sec: "uuid"})
+		t.HasUUID = true
+	case keySig:
+		t.Sig, err = d.sig(sigBuf)
+	}
+	return err
+}
+
+// version reads the token version, which must be Version.
+func (d *decoder) version() (uint64, error) {
+	v, err := d.expect(majorUint, &where{sec: "v"})
+	if err != nil {
+		return 0, err
+	}
+	if v != Version {
+		return 0, &VersionError{Version: v}
+	}
+	return v, nil
+}
+
+// sig reads the signature and copies it into buf (appending; nil buf or too
+// little capacity allocates). In check mode it copies nothing.
+func (d *decoder) sig(buf []byte) ([]byte, error) {
+	sig, err := d.bytes(&where{sec: "sig"})
+	if err != nil || d.check {
+		return nil, err
+	}
+	if buf = append(buf, sig...); buf == nil {
+		buf = []byte{} // present and empty, as the reference decodes it
+	}
+	return buf, nil
+}
+
+// missingKeys reports the first required key that is not in seen.
+func (d *decoder) missingKeys(seen int) error {
 	if missing := keysRequired &^ seen; missing != 0 {
 		for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
 			if missing&(1<<i) != 0 {
