@@ -166,3 +166,32 @@ func setKeys(c *Client, keys Keys) {
 	keys.Secret = ""
 	c.keys = keys
 }
+
+// recordingServer is an httptest server that keeps what record makes of
+// each request and answers with respond.
+type recordingServer struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []string
+}
+
+func newRecordingServer(t *testing.T, record func(r *http.Request, body []byte) []string, respond func(w http.ResponseWriter, r *http.Request)) *recordingServer {
+	t.Helper()
+	s := &recordingServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.got = append(s.got, record(r, b)...)
+		s.mu.Unlock()
+		respond(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// recorded returns what was kept so far.
+func (s *recordingServer) recorded() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.got...)
+}

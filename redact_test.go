@@ -9,10 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,35 +18,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// echoServer answers every request with status and a body that echoes the
-// request's URL back (as the reply function builds it), and remembers the
-// signatures and raw queries it was sent.
-type echoServer struct {
-	*httptest.Server
-	mu      sync.Mutex
-	secrets []string
-}
-
-func newEchoServer(t *testing.T, status int, reply func(r *http.Request) string) *echoServer {
+// newEchoServer answers every request with status and a body that echoes
+// the request's URL back (as reply builds it), and records the raw query
+// and the signature (with and without its version) it was sent.
+func newEchoServer(t *testing.T, status int, reply func(r *http.Request) string) *recordingServer {
 	t.Helper()
-	s := &echoServer{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		s.mu.Lock()
-		s.secrets = append(s.secrets, r.URL.RawQuery, r.URL.Query().Get("signature"),
-			strings.TrimPrefix(r.URL.Query().Get("signature"), "v2."))
-		s.mu.Unlock()
+	return newRecordingServer(t, func(r *http.Request, _ []byte) []string {
+		sig := r.URL.Query().Get("signature")
+		return []string{r.URL.RawQuery, sig, strings.TrimPrefix(sig, "v2.")}
+	}, func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		_, _ = io.WriteString(w, reply(r))
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *echoServer) seen() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.secrets...)
+	})
 }
 
 // TestServerTextRedacted: servers and proxies that echo the request URL (a
@@ -94,7 +75,7 @@ func TestServerTextRedacted(t *testing.T) {
 
 			_, gerr := c.GrantToken(context.Background(), grantReq)
 			rerr := c.RevokeToken(context.Background(), token)
-			secrets := append(srv.seen(), token, strings.TrimRight(token, "="), escapePathSegment(token))
+			secrets := append(srv.recorded(), token, strings.TrimRight(token, "="), escapePathSegment(token))
 			for _, err := range []error{gerr, rerr} {
 				require.Error(t, err)
 				var apiErr *APIError

@@ -3,10 +3,8 @@ package pam
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,36 +12,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// thirdParty records everything every request brings it: the request line
-// and every header.
-type thirdParty struct {
-	*httptest.Server
-	mu   sync.Mutex
-	seen []string
-}
-
-func newThirdParty(t *testing.T) *thirdParty {
+// newThirdParty records everything every request brings it: the request
+// line, every header and the body.
+func newThirdParty(t *testing.T) *recordingServer {
 	t.Helper()
-	s := &thirdParty{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
+	return newRecordingServer(t, func(r *http.Request, body []byte) []string {
 		var all strings.Builder
 		all.WriteString(r.Method + " " + r.RequestURI + "\n")
 		_ = r.Header.Write(&all)
-		all.Write(b)
-		s.mu.Lock()
-		s.seen = append(s.seen, all.String())
-		s.mu.Unlock()
-		_, _ = io.WriteString(w, "ok")
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-func (s *thirdParty) requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.seen...)
+		all.Write(body)
+		return []string{all.String()}
+	}, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
 }
 
 // TestTransportRedirectKeepsTokenAtOrigin: an origin that redirects
@@ -83,7 +62,7 @@ func TestTransportRedirectKeepsTokenAtOrigin(t *testing.T) {
 				_ = resp.Body.Close()
 				get(t, hc, other.URL+"/theirs?auth=their-own-key")
 
-				got := other.requests()
+				got := other.recorded()
 				require.Len(t, got, 2, "the redirect was followed, then the direct call")
 				enc := url.QueryEscape(tok)
 				for _, r := range got {
