@@ -80,6 +80,17 @@ func (s *requestSecrets) add(text string) {
 	}
 }
 
+// longest returns the length of the longest secret; 0 for a nil s.
+func (s *requestSecrets) longest() int {
+	n := 0
+	if s != nil {
+		for _, t := range s.texts[:s.n] {
+			n = max(n, len(t))
+		}
+	}
+	return n
+}
+
 // redact replaces every secret in text with "[redacted]". A nil s changes
 // nothing.
 func (s *requestSecrets) redact(text string) string {
@@ -119,7 +130,9 @@ func (e *APIError) scrub(s *requestSecrets) {
 		p.ChannelGroups, e.moreGroups = scrubNames(p.ChannelGroups, s)
 	}
 	if e.Body != nil {
-		body := s.redact(string(e.Body))
+		// Only what may end up in the first maxErrorBody bytes is read:
+		// a secret that straddles the cut is still found whole.
+		body := s.redact(string(e.Body[:min(len(e.Body), maxErrorBody+s.longest())]))
 		e.Body = []byte(body[:min(len(body), maxErrorBody)])
 	}
 }

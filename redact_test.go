@@ -169,3 +169,17 @@ func TestServerTextBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyCutAfterRedaction: a secret that straddles the point where the
+// kept body is cut is removed whole, not left in part.
+func TestBodyCutAfterRedaction(t *testing.T) {
+	t.Parallel()
+	const sig = "v2.SIGNATUREabcdefghijklmnopqrstuvwxyz0123456"
+	s := secretsOf("pnsdk=x&signature="+sig, "/v3/pam/sub/grant")
+	for cut := maxErrorBody - len(sig) + 1; cut < maxErrorBody; cut += 7 {
+		e := &APIError{StatusCode: 502, Body: []byte(strings.Repeat("x", cut) + sig + strings.Repeat("y", 100))}
+		e.scrub(s)
+		assert.LessOrEqual(t, len(e.Body), maxErrorBody)
+		assert.NotContains(t, string(e.Body), "SIGNATURE", "cut at %d", cut)
+	}
+}
