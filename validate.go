@@ -207,7 +207,8 @@ func (p *problems) errs() []error {
 	if p.more.n == 0 {
 		return p.list
 	}
-	return append(p.list, &p.more)
+	more := p.more // a copy, so that p itself stays on the caller's stack
+	return append(p.list, &more)
 }
 
 // moreProblems stands for the problems beyond the first maxProblems: it
