@@ -59,9 +59,9 @@ func (t *Token) denied(a Access) *DeniedError {
 		return &DeniedError{
 			Access:    a,
 			ExpiresAt: exp,
-			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %d minutes); request a new token",
+			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %d %s); request a new token",
 				humanDuration(a.At.Sub(exp)), exp.UTC().Format(time.RFC3339),
-				t.IssuedAt.UTC().Format(time.RFC3339), int64(t.TTL/time.Minute)),
+				t.IssuedAt.UTC().Format(time.RFC3339), int64(t.TTL/time.Minute), plural(int(t.TTL/time.Minute), "minute", "minutes")),
 			sentinels: []error{ErrTokenExpired, ErrPermissionDenied},
 		}
 	}

@@ -310,3 +310,16 @@ func TestAuthorizeNeverLeaksToken(t *testing.T) {
 	}
 	assert.True(t, errors.Is(tok.Authorize(pam.Access{Name: "channel-1", Permission: pam.Read}), pam.ErrTokenExpired))
 }
+
+// TestAuthorizeExpiredOneMinute: a one-minute token's denial says "1
+// minute", not "1 minutes".
+func TestAuthorizeExpiredOneMinute(t *testing.T) {
+	t.Parallel()
+	for ttl, says := range map[time.Duration]string{time.Minute: "for 1 minute)", 2 * time.Minute: "for 2 minutes)"} {
+		tok := authToken()
+		tok.TTL = ttl
+		err := tok.Authorize(pam.Access{Type: pam.Channel, Name: "lobby", Permission: pam.Read, UUID: "alice", At: authIssued.Add(time.Hour)})
+		require.ErrorIs(t, err, pam.ErrTokenExpired)
+		assert.Contains(t, err.Error(), says)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -44,6 +45,16 @@ var (
 	ErrUUIDMismatch = errors.New("authorized uuid mismatch")
 	// ErrPermissionDenied: the token does not grant the requested access.
 	ErrPermissionDenied = errors.New("permission denied")
+	// ErrRateLimited: a [GrantCache] sent no grant because its client-side
+	// limit ([CacheConfig.GrantsPerSecond]) was reached and the caller's
+	// context could not wait for the next free slot. [TokenHandler] answers
+	// it with 429 and Retry-After.
+	ErrRateLimited = errors.New("local rate limit reached")
+	// ErrUnauthenticated: what the authorize function given to
+	// [TokenHandler] returns, wrapped or not, when the caller has not proved
+	// who it is; the handler answers 401. On a device, the error
+	// [HTTPTokenSource] returns for a 401 matches it too.
+	ErrUnauthenticated = errors.New("unauthenticated")
 )
 
 // maxErrorBody bounds how much of a response body an [APIError] keeps.
@@ -370,4 +381,49 @@ func optionError(option, format string, args ...any) error {
 // "pam: token source: <cause>".
 func sourceError(err error) error {
 	return &opError{op: "token source", err: err}
+}
+
+// rateLimitError is [ErrRateLimited] with the wait the caller could not
+// afford, which [TokenHandler] turns into Retry-After.
+type rateLimitError struct {
+	wait time.Duration
+	rate float64
+}
+
+func (e *rateLimitError) Error() string {
+	return fmt.Sprintf("local rate limit reached: the next grant may be sent in %v, after the context's deadline; retry later or raise CacheConfig.GrantsPerSecond (now %g)",
+		e.wait.Round(time.Millisecond), e.rate)
+}
+
+func (e *rateLimitError) Unwrap() error { return ErrRateLimited }
+
+// retryAfter is the wait in whole seconds, at least 1, for a Retry-After
+// header.
+func (e *rateLimitError) retryAfter() int64 {
+	return max(1, int64(math.Ceil(e.wait.Seconds())))
+}
+
+// endpointError is a token endpoint's answer other than 200, as
+// [HTTPTokenSource] reads it.
+type endpointError struct {
+	status int
+	text   string // the answer's "error", bounded; "" if none
+}
+
+func (e *endpointError) Error() string {
+	msg := "answered " + strconv.Itoa(e.status)
+	if st := http.StatusText(e.status); st != "" {
+		msg += " " + st
+	}
+	if e.text != "" {
+		msg += ": " + e.text
+	}
+	return msg
+}
+
+// Is matches [ErrUnauthenticated] for a 401 and [ErrPermissionDenied] for a
+// 403.
+func (e *endpointError) Is(target error) bool {
+	return (target == ErrUnauthenticated && e.status == http.StatusUnauthorized) ||
+		(target == ErrPermissionDenied && e.status == http.StatusForbidden)
 }

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/pamkit/pam/internal/lintfix"
 	"github.com/pamkit/pam/internal/tokencodec"
 )
 
@@ -159,7 +159,7 @@ func lintName(ws []Warning, rt ResourceType, name string) []Warning {
 	if !strings.ContainsAny(name, "*^$") {
 		return ws
 	}
-	fix := globToRegexp(name)
+	fix := lintfix.Glob(name)
 	if strings.HasPrefix(name, "^") || strings.HasSuffix(name, "$") {
 		fix = name
 	}
@@ -174,12 +174,12 @@ func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
 	add := func(code, msg string) {
 		ws = append(ws, Warning{Type: rt, Pattern: true, Name: pat, Code: code, Message: what + " " + msg})
 	}
-	fix := anchor(pat)
+	fix := lintfix.Anchor(pat)
 	if looksLikeGlob(pat) {
-		fix = globToRegexp(pat)
+		fix = lintfix.Glob(pat)
 		add(LintGlobPattern, fmt.Sprintf("looks like a glob, but patterns are regular expressions: "+
 			"%q repeats only the character before it; to match names like %q write %q",
-			"*", strings.ReplaceAll(pat, "*", "…"), globToRegexp(pat)))
+			"*", strings.ReplaceAll(pat, "*", "…"), lintfix.Glob(pat)))
 	}
 	if !strings.HasPrefix(pat, "^") || !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
 		add(LintUnanchoredPattern, fmt.Sprintf("is not anchored with ^ and $: it may match more names than intended "+
@@ -261,35 +261,6 @@ func looksLikeGlob(pat string) bool {
 		}
 	}
 	return false
-}
-
-// globToRegexp turns a glob (* and ?) into an anchored regular expression.
-func globToRegexp(glob string) string {
-	var b strings.Builder
-	b.WriteByte('^')
-	for _, part := range strings.SplitAfter(glob, "") {
-		switch part {
-		case "*":
-			b.WriteString(".*")
-		case "?":
-			b.WriteByte('.')
-		default:
-			b.WriteString(regexp.QuoteMeta(part))
-		}
-	}
-	b.WriteByte('$')
-	return b.String()
-}
-
-// anchor adds the ^ and $ a pattern lacks.
-func anchor(pat string) string {
-	if !strings.HasPrefix(pat, "^") {
-		pat = "^" + pat
-	}
-	if !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
-		pat += "$"
-	}
-	return pat
 }
 
 // estimateTokenChars estimates the length of the token the request would

@@ -12,25 +12,6 @@ import (
 	"github.com/pamkit/pam/internal/tokencodec"
 )
 
-// Bounds on the published messages the emulator keeps.
-const (
-	maxMessagesPerChannel = 100
-	maxChannels           = 10000
-	maxHistoryChannels    = 500
-)
-
-// message is one published message.
-type message struct {
-	msg       json.RawMessage
-	timetoken int64
-	uuid      string
-}
-
-// channel keeps the most recent messages of one channel, oldest first.
-type channel struct {
-	msgs []message
-}
-
 // denial is why a token does not allow an access: a flat message, or (when
 // message is empty) the list of channels denied.
 type denial struct {
@@ -112,6 +93,10 @@ func (h *handler) publish(w http.ResponseWriter, q *request) {
 		writeFlatError(w, q.now, http.StatusBadRequest, "Publish", "Invalid Arguments")
 		return
 	}
+	if publishSize(q.segs) > maxPublishBytes {
+		h.tooLarge(w, q)
+		return
+	}
 	if d := h.authorize(q, []string{ch}, 2); d != nil {
 		deny(w, q, d)
 		return
@@ -127,28 +112,11 @@ func (h *handler) publish(w http.ResponseWriter, q *request) {
 	writeBody(w, q.now, http.StatusOK, []byte(`[1,"Sent","`+strconv.FormatInt(tt, 10)+`"]`))
 }
 
-// store appends m to the channel's history, dropping the oldest message
-// past the per-channel bound and an arbitrary channel past the channel
-// bound.
+// store keeps m as the newest message of channel ch.
 func (h *handler) store(ch string, m message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.messages[ch]
-	if !ok {
-		if len(h.messages) >= maxChannels {
-			for k := range h.messages {
-				delete(h.messages, k)
-				break
-			}
-		}
-		c = &channel{}
-		h.messages[ch] = c
-	}
-	if len(c.msgs) >= maxMessagesPerChannel {
-		copy(c.msgs, c.msgs[1:])
-		c.msgs = c.msgs[:len(c.msgs)-1]
-	}
-	c.msgs = append(c.msgs, m)
+	h.messages.add(ch, m)
 }
 
 // historyItem is one message in a history answer.
@@ -201,11 +169,10 @@ func (h *handler) history(w http.ResponseWriter, q *request) {
 	out := historyOK{Status: http.StatusOK, Channels: map[string][]historyItem{}}
 	h.mu.Lock()
 	for _, ch := range chans {
-		c, ok := h.messages[ch]
-		if !ok {
+		msgs := h.messages.get(ch)
+		if msgs == nil {
 			continue
 		}
-		msgs := c.msgs
 		if len(msgs) > limit {
 			msgs = msgs[len(msgs)-limit:]
 		}

@@ -37,6 +37,7 @@ const (
 	msgInvalidMeta         = "Invalid meta"
 	msgInvalidUUID         = "Invalid uuid"
 	msgInvalidSubscribeKey = "Invalid subscribe key"
+	msgTokenTooLarge       = "Token too large"
 	detailUnknownKey       = "Specified key does not exist."
 	detailMissingSignature = "Signature is required."
 	detailMissingTimestamp = "Timestamp is required (Unix seconds)."

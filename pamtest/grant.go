@@ -67,12 +67,29 @@ func (h *handler) grant(w http.ResponseWriter, q *request) {
 		fail(newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` cannot be stored in a token.", "permissions.meta", "body"))
 		return
 	}
+	if len(token) > maxTokenChars {
+		fail(newAPIError(http.StatusBadRequest, msgTokenTooLarge, tokenTooLargeDetail(len(token)), "permissions", "body"))
+		return
+	}
 	var ok grantOK
 	ok.Data.Message = "Success"
 	ok.Data.Token = token
 	ok.Service = serviceName
 	ok.Status = http.StatusOK
 	writeJSON(w, q.now, http.StatusOK, &ok)
+}
+
+// maxTokenChars is the longest token the emulator issues: the longest
+// token pam.ParseToken and the emulator itself read (32 KiB), less the four
+// characters its "=" padding grows by when percent-encoded as %3D. Every
+// token issued can so be read back, whichever way a client escapes it.
+const maxTokenChars = tokencodec.MaxTokenLen - 4
+
+// tokenTooLargeDetail says why a grant was refused for the size of its token.
+func tokenTooLargeDetail(n int) string {
+	return "The token would be " + strconv.Itoa(n) + " characters long; the emulator issues tokens of at most " +
+		strconv.Itoa(maxTokenChars) + " characters, which travel in request URLs. " +
+		"Grant fewer resources (a pattern can cover many), split the grant into several tokens, or keep less in meta."
 }
 
 // grantRequest is a validated grant body.

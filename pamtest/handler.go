@@ -28,9 +28,9 @@ type handler struct {
 	revokeDisabled bool
 
 	mu       sync.Mutex
-	revoked  map[[32]byte]int64  // signature of a revoked token → its expiry, Unix seconds
-	messages map[string]*channel // channel name → recent messages
-	lastTT   int64               // last timetoken handed out
+	revoked  *revocations  // revoked tokens, by signature
+	messages *messageStore // recent published messages
+	lastTT   int64         // last timetoken handed out
 	patterns map[string]patternEntry
 }
 
@@ -56,8 +56,8 @@ func newHandler(c *config) *handler {
 		now:            c.now,
 		maxTTL:         c.maxTTL,
 		revokeDisabled: c.revokeDisabled,
-		revoked:        make(map[[32]byte]int64),
-		messages:       make(map[string]*channel),
+		revoked:        newRevocations(),
+		messages:       newMessageStore(),
 		patterns:       make(map[string]patternEntry),
 	}
 }
