@@ -150,23 +150,33 @@ func scrubNames(names []string, s *requestSecrets) (kept []string, more int) {
 	return names, more
 }
 
-// redactURLError replaces the URL inside a *url.Error with the origin and
-// the request's path, without the query (so without signature or auth) and
-// with a token in the path cut to its first 8 characters. A URL without
-// scheme and host (a relative redirect) is reported on the client's origin,
-// so that the message stays readable. The wrapped cause is kept for
-// errors.Is.
-func (c *Client) redactURLError(err error) error {
+// redactURLError replaces the URL inside a *url.Error with its scheme, host
+// and path, without the query (so without signature or auth) and with a
+// token in the path cut to its first 8 characters. The wrapped cause is
+// kept for errors.Is.
+func redactURLError(err error) error { return redactURLErrorAt(err, "") }
+
+// redactURLError is the package's redactURLError, but a URL without scheme
+// and host (a relative redirect) is reported on the client's origin, so
+// that the message stays readable.
+func (c *Client) redactURLError(err error) error { return redactURLErrorAt(err, c.origin()) }
+
+// redactURLErrorAt is redactURLError with origin ("scheme://host", or "")
+// standing in for a URL's missing scheme and host.
+func redactURLErrorAt(err error, origin string) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
 		return err
 	}
-	origin, path := c.origin(), ""
+	path := ""
 	if u, perr := url.Parse(ue.URL); perr == nil {
 		if u.Scheme != "" && u.Host != "" {
 			origin = u.Scheme + "://" + clip(u.Host, maxQuotedName)
 		}
 		path = clip(redactPath(u.EscapedPath()), maxDetailText)
+	}
+	if origin+path == "" {
+		path = "(unreadable URL)"
 	}
 	return &url.Error{Op: ue.Op, URL: origin + path, Err: ue.Err}
 }
