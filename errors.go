@@ -57,6 +57,24 @@ var (
 	ErrUnauthenticated = errors.New("unauthenticated")
 )
 
+// ErrPatternTooComplex: [Token.Authorize] denied an access that a pattern
+// too complex to check locally might allow; the service may allow it. A
+// pattern is too complex when it is over 1024 bytes, costly to parse
+// (Unicode classes, wide ranges under (?i)) or compiles to more than 1000
+// instructions, or when the token's patterns are over a total budget
+// together; pam never matches such patterns, which bounds what a forged
+// token can cost. It wraps [ErrPermissionDenied].
+var ErrPatternTooComplex error = &derivedError{"pattern too complex to check locally", ErrPermissionDenied}
+
+// derivedError is a sentinel that is also another one.
+type derivedError struct {
+	msg    string
+	parent error
+}
+
+func (e *derivedError) Error() string { return e.msg }
+func (e *derivedError) Unwrap() error { return e.parent }
+
 // maxErrorBody bounds how much of a response body an [APIError] keeps.
 const maxErrorBody = 4 << 10
 
@@ -293,7 +311,7 @@ func decodeAPIError(status int, body []byte) *APIError {
 // DeniedError is a denial from [Token.Authorize]. Its message starts with
 // "pam: " and says why, in words; the fields carry the same facts for
 // programs. It wraps [ErrPermissionDenied] and, as the case may be,
-// [ErrTokenExpired] or [ErrUUIDMismatch].
+// [ErrTokenExpired], [ErrUUIDMismatch] or [ErrPatternTooComplex].
 type DeniedError struct {
 	// Access is the access that was denied, with At filled in.
 	Access Access

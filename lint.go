@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pamkit/pam/internal/authz"
 	"github.com/pamkit/pam/internal/lintfix"
 	"github.com/pamkit/pam/internal/tokencodec"
 )
@@ -186,17 +187,11 @@ func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
 			"(\"room\" could match \"my-room-2\"), and the service and Token.Allows, which matches whole names, "+
 			"may disagree about it; write %q", fix))
 	}
-	re, err := syntax.Parse(pat, syntax.Perl)
-	if err != nil {
+	if st, err := authz.Check(pat); st == authz.Invalid {
 		add(LintInvalidRegexp, fmt.Sprintf("does not compile as a Go RE2 regular expression (%s); "+
 			"the service may reject it with \"Invalid RegExp\", and Token.Allows never matches it", regexpErrorCode(err)))
-		if hasCapturingGroup(pat) {
-			add(LintCapturingGroup, "has a capturing group, which the service rejects "+
-				"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
-		}
-		return ws
 	}
-	if hasCapture(re) {
+	if authz.HasCapture(pat) {
 		add(LintCapturingGroup, "has a capturing group, which the service rejects "+
 			"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
 	}
@@ -210,37 +205,6 @@ func regexpErrorCode(err error) string {
 		return string(se.Code)
 	}
 	return err.Error()
-}
-
-func hasCapture(re *syntax.Regexp) bool {
-	if re.Op == syntax.OpCapture {
-		return true
-	}
-	for _, sub := range re.Sub {
-		if hasCapture(sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasCapturingGroup scans a pattern that does not parse for "(" not
-// followed by "?", outside character classes and escapes.
-func hasCapturingGroup(pat string) bool {
-	inClass := false
-	for i := 0; i < len(pat); i++ {
-		switch c := pat[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			inClass = c != ']'
-		case c == '[':
-			inClass = true
-		case c == '(' && (i+1 >= len(pat) || pat[i+1] != '?'):
-			return true
-		}
-	}
-	return false
 }
 
 // looksLikeGlob reports whether pat has a "*" that follows a plain

@@ -2,14 +2,12 @@ package pamtest
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pamkit/pam/internal/tokencodec"
+	"github.com/pamkit/pam/internal/authz"
 )
 
 // denial is why a token does not allow an access: a flat message, or (when
@@ -24,7 +22,8 @@ type denial struct {
 // keyset's signature, not be expired, not be revoked, be bound to the
 // request's uuid if bound to any, and grant the bits on each channel (an
 // exact entry decides when present, otherwise a pattern matching the whole
-// name). It returns nil when allowed.
+// name, as internal/authz decides for pam too). It returns nil when
+// allowed.
 func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 	token, _ := q.param("auth")
 	if token == "" {
@@ -45,9 +44,11 @@ func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 			return &denial{message: flatUUID}
 		}
 	}
+	maps := [authz.Types]map[string]uint32{t.Pat.Chan, t.Pat.Grp, t.Pat.UUID}
+	patterns := authz.Build(&h.patterns, &maps)
 	var denied []string
 	for _, ch := range chans {
-		if !h.allows(t, ch, perm) {
+		if !authz.Allows(patterns, 0, t.Res.Chan, t.Pat.Chan, ch, perm) {
 			denied = append(denied, ch)
 		}
 	}
@@ -55,19 +56,6 @@ func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 		return &denial{channels: denied}
 	}
 	return nil
-}
-
-// allows reports whether t grants perm on channel ch.
-func (h *handler) allows(t *tokencodec.Token, ch string, perm uint32) bool {
-	if bits, ok := t.Res.Chan[ch]; ok {
-		return bits&perm == perm
-	}
-	for _, re := range slices.Sorted(maps.Keys(t.Pat.Chan)) {
-		if t.Pat.Chan[re]&perm == perm && h.matchPattern(re, ch) {
-			return true
-		}
-	}
-	return false
 }
 
 // deny writes the service's 403 for d.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/authz"
 	"github.com/pamkit/pam/internal/sign"
 )
 
@@ -20,7 +21,8 @@ const timestampWindow = 60 * time.Second
 // maxBody bounds the grant body the emulator reads.
 const maxBody = 1 << 20
 
-// handler is the emulator. All its state is guarded by mu.
+// handler is the emulator. All its state is guarded by mu, but for the
+// pattern cache, which guards itself.
 type handler struct {
 	keys           pam.Keys
 	now            func() time.Time
@@ -31,7 +33,8 @@ type handler struct {
 	revoked  *revocations  // revoked tokens, by signature
 	messages *messageStore // recent published messages
 	lastTT   int64         // last timetoken handed out
-	patterns map[string]patternEntry
+
+	patterns authz.Cache // the keyset's grant patterns, compiled; safe for concurrent use
 }
 
 // newUUID returns a random UUID string.
@@ -58,7 +61,6 @@ func newHandler(c *config) *handler {
 		revokeDisabled: c.revokeDisabled,
 		revoked:        newRevocations(),
 		messages:       newMessageStore(),
-		patterns:       make(map[string]patternEntry),
 	}
 }
 
