@@ -1,8 +1,30 @@
 package tokencodec
 
-import (
-	"strconv"
-)
+import "strconv"
+
+// SyntaxError is a token whose CBOR does not have the token layout.
+type SyntaxError struct {
+	Offset int    // byte offset of the offending item in the CBOR; -1 for the whole token
+	Msg    string // what was wrong
+}
+
+// Error returns the message with its offset.
+func (e *SyntaxError) Error() string {
+	if e.Offset < 0 {
+		return e.Msg
+	}
+	return e.Msg + " (at byte " + strconv.Itoa(e.Offset) + ")"
+}
+
+// VersionError is a token with a version other than [Version].
+type VersionError struct {
+	Version uint64
+}
+
+// Error names the version found.
+func (e *VersionError) Error() string {
+	return "token version " + strconv.FormatUint(e.Version, 10) + ", only version 2 is supported"
+}
 
 // Top-level keys, as bits of the "seen" set.
 const (
@@ -39,12 +61,16 @@ func Decode(b []byte) (*Token, error) {
 // level or among the res/pat type keys, are skipped if their values are
 // JSON-friendly, so that additions to the format do not break parsing.
 func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
+	return decodeInto(&decoder{s: s}, t)
+}
+
+// decodeInto is DecodeInto reading from d.
+func decodeInto[P Perm](d *decoder, t *TokenOf[P]) error {
 	sigBuf := t.Sig[:0]
 	*t = TokenOf[P]{}
-	if len(s) > MaxCBORLen {
+	if len(d.s) > MaxCBORLen {
 		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
 	}
-	d := decoder{s: s}
 	n, err := d.mapHead(&where{sec: "cbor"}, 1)
 	if err != nil {
 		return err
@@ -58,15 +84,14 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 				return err
 			}
 		}
-		bit := keyBit(key)
-		switch {
+		switch bit := topKeyBit(key); {
 		case bit == 0:
 			err = d.skipUnknown(start, key, 1)
 		case seen&bit != 0:
-			err = d.fail(start, "duplicate key "+strconv.Quote(key))
+			return d.fail(start, "duplicate key "+quoteClipped(key))
 		default:
 			seen |= bit
-			err = decodeField(&d, t, bit, sigBuf)
+			err = decodeTop(d, t, bit, sigBuf)
 		}
 		if err != nil {
 			return err
@@ -75,12 +100,11 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 	if d.off != len(d.s) {
 		return d.fail(d.off, "extra data after the token map")
 	}
-	return d.missingKey(seen)
+	return d.missingKeys(seen)
 }
 
-// keyBit returns the bit of a top-level key, or 0 for a key this package
-// does not know.
-func keyBit(key string) int {
+// topKeyBit returns the bit of a top-level key, 0 for an unknown one.
+func topKeyBit(key string) int {
 	switch key {
 	case "v":
 		return keyV
@@ -102,15 +126,13 @@ func keyBit(key string) int {
 	return 0
 }
 
-// decodeField reads the value of the top-level key bit into t. The
-// signature goes into sigBuf's memory when its capacity allows.
-func decodeField[P Perm](d *decoder, t *TokenOf[P], bit int, sigBuf []byte) error {
+// decodeTop decodes the value of the top-level key whose bit is given into
+// t; sigBuf is where the signature goes when its capacity allows.
+func decodeTop[P Perm](d *decoder, t *TokenOf[P], bit int, sigBuf []byte) error {
 	var err error
 	switch bit {
 	case keyV:
-		if t.Version, err = d.expect(majorUint, &where{sec: "v"}); err == nil && t.Version != Version {
-			err = &VersionError{Version: t.Version}
-		}
+		t.Version, err = d.version()
 	case keyT:
 		t.Timestamp, err = d.expect(majorUint, &where{sec: "t"})
 	case keyTTL:
@@ -123,24 +145,45 @@ func decodeField[P Perm](d *decoder, t *TokenOf[P], bit int, sigBuf []byte) erro
 		t.Meta, err = d.metaMap(2, true)
 	case keyUUID:
 		t.UUID, err = d.text(&where{sec: "uuid"})
-		t.HasUUID = err == nil
+		t.HasUUID = true
 	case keySig:
-		var sig string
-		if sig, err = d.bytes(&where{sec: "sig"}); err == nil {
-			if t.Sig = append(sigBuf, sig...); t.Sig == nil {
-				t.Sig = []byte{} // present and empty, as the reference decodes it
-			}
-		}
+		t.Sig, err = d.sig(sigBuf)
 	}
 	return err
 }
 
-// missingKey reports the first required key that seen lacks, or nil.
-func (d *decoder) missingKey(seen int) error {
-	missing := keysRequired &^ seen
-	for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
-		if missing&(1<<i) != 0 {
-			return d.fail(-1, "missing key "+strconv.Quote(name))
+// version reads the token version, which must be Version.
+func (d *decoder) version() (uint64, error) {
+	v, err := d.expect(majorUint, &where{sec: "v"})
+	if err != nil {
+		return 0, err
+	}
+	if v != Version {
+		return 0, &VersionError{Version: v}
+	}
+	return v, nil
+}
+
+// sig reads the signature and copies it into buf (appending; nil buf or too
+// little capacity allocates). In check mode it copies nothing.
+func (d *decoder) sig(buf []byte) ([]byte, error) {
+	sig, err := d.bytes(&where{sec: "sig"})
+	if err != nil || d.check {
+		return nil, err
+	}
+	if buf = append(buf, sig...); buf == nil {
+		buf = []byte{} // present and empty, as the reference decodes it
+	}
+	return buf, nil
+}
+
+// missingKeys reports the first required key that is not in seen.
+func (d *decoder) missingKeys(seen int) error {
+	if missing := keysRequired &^ seen; missing != 0 {
+		for i, name := range [...]string{"v", "t", "ttl", "res", "pat", "meta", "uuid", "sig"} {
+			if missing&(1<<i) != 0 {
+				return d.fail(-1, "missing key "+strconv.Quote(name))
+			}
 		}
 	}
 	return nil
@@ -154,7 +197,7 @@ func (d *decoder) skipUnknown(start int, key string, depth int) error {
 		d.unknown = make(map[string]struct{})
 	}
 	if _, dup := d.unknown[key]; dup {
-		return d.fail(start, "duplicate key "+strconv.Quote(key))
+		return d.fail(start, "duplicate key "+quoteClipped(key))
 	}
 	d.unknown[key] = struct{}{}
 	_, err := d.value(depth)
@@ -190,7 +233,7 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string) error {
 			continue
 		}
 		if seen[idx] {
-			return d.fail(start, sec+": duplicate type key "+strconv.Quote(key))
+			return d.fail(start, sec+": duplicate type key "+quoteClipped(key))
 		}
 		seen[idx] = true
 		m, err := decodeNames[P](d, sec, typeKeys[idx])
@@ -233,29 +276,19 @@ func decodeNames[P Perm](d *decoder, sec, key string) (map[string]P, error) {
 	if n == 0 {
 		return nil, nil
 	}
+	if d.check {
+		return nil, d.checkNames(n, sec, key)
+	}
 	m := make(map[string]P, n)
 	for i := range n {
 		start := d.off
-		name, ok := d.shortStr(majorText)
-		if !ok || !validText(name) {
-			d.off = start
-			if name, err = d.text(&where{sec: sec, key: key, role: "name"}); err != nil {
-				return nil, err
-			}
-		}
-		vstart := d.off
-		v, ok := d.byteUint()
-		if !ok {
-			if v, err = d.expect(majorUint, &where{sec: sec, key: key, name: name}); err != nil {
-				return nil, err
-			}
-		}
-		if v > MaxBits {
-			return nil, d.fail(vstart, (&where{sec: sec, key: key, name: name}).String()+": permission bitmask "+strconv.FormatUint(v, 10)+" has bits outside the eight defined permissions")
+		name, v, err := d.nameEntry(sec, key)
+		if err != nil {
+			return nil, err
 		}
 		m[name] = P(v)
 		if len(m) != i+1 {
-			return nil, d.fail(start, sec+"."+key+": duplicate name "+strconv.Quote(name))
+			return nil, d.fail(start, sec+"."+key+": duplicate name "+quoteClipped(name))
 		}
 	}
 	return m, nil

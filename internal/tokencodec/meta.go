@@ -36,7 +36,7 @@ func (d *decoder) metaPairs(n, depth int, nilIfEmpty bool) (map[string]any, erro
 		}
 		m[key] = v
 		if len(m) != i+1 {
-			return nil, d.fail(start, "meta: duplicate key "+strconv.Quote(key))
+			return nil, d.fail(start, "meta: duplicate key "+quoteClipped(key))
 		}
 	}
 	return m, nil

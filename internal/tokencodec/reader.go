@@ -5,30 +5,6 @@ import (
 	"unicode/utf8"
 )
 
-// SyntaxError is a token whose CBOR does not have the token layout.
-type SyntaxError struct {
-	Offset int    // byte offset of the offending item in the CBOR; -1 for the whole token
-	Msg    string // what was wrong
-}
-
-// Error returns the message with its offset.
-func (e *SyntaxError) Error() string {
-	if e.Offset < 0 {
-		return e.Msg
-	}
-	return e.Msg + " (at byte " + strconv.Itoa(e.Offset) + ")"
-}
-
-// VersionError is a token with a version other than [Version].
-type VersionError struct {
-	Version uint64
-}
-
-// Error names the version found.
-func (e *VersionError) Error() string {
-	return "token version " + strconv.FormatUint(e.Version, 10) + ", only version 2 is supported"
-}
-
 // CBOR major types.
 const (
 	majorUint = iota
@@ -54,6 +30,9 @@ type decoder struct {
 	// unknown holds the unknown keys seen in the current map, for the
 	// duplicate check; allocated only when a token has unknown keys.
 	unknown map[string]struct{}
+	// check: validate only (see Check); build no grant maps, copy no
+	// signature.
+	check bool
 }
 
 func (d *decoder) fail(off int, msg string) error {
@@ -105,7 +84,7 @@ func (w *where) String() string {
 		s += "." + w.key
 	}
 	if w.name != "" {
-		s += " " + strconv.Quote(w.name)
+		s += " " + quoteClipped(w.name)
 	}
 	if w.role != "" {
 		s += " " + w.role
