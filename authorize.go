@@ -59,9 +59,9 @@ func (t *Token) denied(a Access) *DeniedError {
 		return &DeniedError{
 			Access:    a,
 			ExpiresAt: exp,
-			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %d minutes); request a new token",
+			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %s); request a new token",
 				humanDuration(a.At.Sub(exp)), exp.UTC().Format(time.RFC3339),
-				t.IssuedAt.UTC().Format(time.RFC3339), int64(t.TTL/time.Minute)),
+				t.IssuedAt.UTC().Format(time.RFC3339), count(int64(t.TTL/time.Minute), "minute")),
 			sentinels: []error{ErrTokenExpired, ErrPermissionDenied},
 		}
 	}
@@ -232,7 +232,7 @@ func (t *Token) denial(a Access, v *verdict) *DeniedError {
 		grant(e.Missing, strconv.Quote(a.Name))
 	}
 	if rest := a.Permission &^ allowed; rest != 0 && allowed != 0 {
-		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type, allowed, rest)
+		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type.plural(), allowed, rest)
 	}
 	if len(v.invalid) > 0 {
 		fmt.Fprintf(b, "; %s not valid RE2, so it could not be checked: %s",
@@ -247,7 +247,7 @@ func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, what strin
 	res, _ := t.Resources.forType(a.Type)
 	pats, _ := t.Patterns.forType(a.Type)
 	if len(res) == 0 && len(pats) == 0 {
-		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type, a.Permission, what)
+		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type.plural(), a.Permission, what)
 	} else {
 		fmt.Fprintf(b, "no entry or pattern in the token matches %s", what)
 		e.Candidates = nearest(a.Name, res, pats, 3)
@@ -355,6 +355,16 @@ func editDistance(a, b string) int {
 	return row[len(b)]
 }
 
+// count returns n and the unit, in the plural unless n is 1: "1 minute",
+// "15 minutes".
+func count(n int64, unit string) string {
+	s := strconv.FormatInt(n, 10) + " " + unit
+	if n != 1 {
+		s += "s"
+	}
+	return s
+}
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -390,5 +400,5 @@ func humanDuration(d time.Duration) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%dh%dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-	return strconv.Itoa(int(d/(24*time.Hour))) + " days"
+	return count(int64(d/(24*time.Hour)), "day")
 }

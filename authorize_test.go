@@ -309,3 +309,34 @@ func TestAuthorizeNeverLeaksToken(t *testing.T) {
 	}
 	assert.True(t, errors.Is(tok.Authorize(pam.Access{Name: "channel-1", Permission: pam.Read}), pam.ErrTokenExpired))
 }
+
+// Messages read as sentences: one minute is "1 minute", and a resource type
+// named in the plural is spelt out ("channel groups", not "groups").
+func TestAuthorizeWording(t *testing.T) {
+	t.Parallel()
+	one := authToken()
+	one.TTL = time.Minute
+	bare := authToken()
+	bare.Resources.ChannelGroups, bare.Patterns.ChannelGroups = nil, nil
+	tests := []struct {
+		tok      *pam.Token
+		a        pam.Access
+		says     string
+		neverSay string
+	}{
+		{one, pam.Access{Name: "lobby", Permission: pam.Read, UUID: "alice", At: authIssued.Add(time.Hour)},
+			"issued at 2025-01-02T10:00:00Z for 1 minute)", "1 minutes"},
+		{authToken(), pam.Access{Name: "lobby", Permission: pam.Read, UUID: "alice", At: authIssued.Add(50 * time.Hour)},
+			"for 60 minutes", "1 minutes"},
+		{bare, pam.Access{Type: pam.ChannelGroup, Name: "cg", Permission: pam.Read, UUID: "alice", At: authIssued},
+			`token grants nothing on channel groups at all, so not read on channel group "cg"`, "on groups"},
+		{authToken(), pam.Access{Type: pam.ChannelGroup, Name: "cg-main", Permission: pam.Write | pam.Read, UUID: "alice", At: authIssued},
+			"note that channel groups take only read|manage, never write", "that groups"},
+	}
+	for _, tc := range tests {
+		err := tc.tok.Authorize(tc.a)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.says)
+		assert.NotContains(t, err.Error(), tc.neverSay)
+	}
+}

@@ -36,6 +36,21 @@ func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error
 	return token, nil
 }
 
+// GrantTokenParsed is [Client.GrantToken] returning the token parsed as
+// well, as [ParseToken] would return it, so that a token server can tell
+// its client when the token expires (parsed.ExpiresAt()) or what it grants
+// without parsing it a second time. A token that does not parse is an
+// error wrapping [ErrMalformedToken]; on any error both results are zero.
+func (c *Client) GrantTokenParsed(ctx context.Context, r *TokenRequest) (token string, parsed *Token, err error) {
+	if token, err = c.GrantToken(ctx, r); err != nil {
+		return "", nil, err
+	}
+	if parsed, err = parseToken(token); err != nil {
+		return "", nil, opErr("grant token", fmt.Errorf("the service's token does not parse; check the origin points at PubNub: %w", err))
+	}
+	return token, parsed, nil
+}
+
 // readGrantAnswer returns the token in a successful grant's answer.
 func readGrantAnswer(data []byte) (string, error) {
 	token, ok := scanGrantAnswer(data)

@@ -121,7 +121,7 @@ func parseToken(token string) (*Token, error) {
 		return nil, fmt.Errorf("%w: issue time %d is after year 9999", ErrMalformedToken, ct.Timestamp)
 	}
 	if ct.TTL > (maxUnix-ct.Timestamp)/60 || ct.TTL > math.MaxInt64/uint64(time.Minute) {
-		return nil, fmt.Errorf("%w: ttl of %d minutes is out of range", ErrMalformedToken, ct.TTL)
+		return nil, fmt.Errorf("%w: a ttl of %s is out of range", ErrMalformedToken, count(int64(min(ct.TTL, math.MaxInt64)), "minute"))
 	}
 	ts.tok = Token{
 		Version:        int(ct.Version),

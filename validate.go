@@ -118,7 +118,7 @@ func appendEntryErrors(errs []error, es []entry) []error {
 		case p == 0:
 			errs = append(errs, fmt.Errorf("%w: %s %q is granted no permission; pass at least one, e.g. pam.%s", ErrNoPermissions, what, name, exampleBit(rt)))
 		case p&^allowed != 0:
-			errs = append(errs, fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt, allowed))
+			errs = append(errs, fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt.plural(), allowed))
 		}
 	}
 	return errs
@@ -142,11 +142,10 @@ func appendMetaErrors(errs []error, ms []metaEntry) []error {
 	return errs
 }
 
-// metaError returns what is wrong with one meta entry, or nil.
+// metaError returns what is wrong with one meta entry, or nil. An empty
+// key is not wrong: the service takes any JSON object as meta and keeps the
+// key in the token (Lint advises against it).
 func metaError(k string, v any) error {
-	if k == "" {
-		return fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta)
-	}
 	if !utf8.ValidString(k) {
 		return fmt.Errorf("%w: meta key %q is not valid UTF-8", ErrInvalidMeta, k)
 	}
