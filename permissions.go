@@ -22,9 +22,9 @@ const (
 	Delete
 	// Create allows creating users and spaces in the users/spaces API.
 	//
-	// Deprecated: the users/spaces API is replaced by App Context on
-	// channels and uuids, whose grants never take Create: grant [Write],
-	// [Update] or [Manage] as the operation needs.
+	// Deprecated: only the users/spaces API, itself deprecated, uses
+	// Create; no channel, channel group or uuid grant takes it. App Context,
+	// which replaced that API, creates and changes metadata with [Update].
 	Create
 	// Get allows reading App Context metadata.
 	Get

@@ -33,12 +33,14 @@
 // Every response carries the service's Content-Type
 // (text/javascript; charset=UTF-8) and a Date header from the emulator's
 // clock ([WithClock]). State (revocations, the last 100 messages of each
-// channel) is in memory and safe for concurrent use.
+// channel) is in memory and safe for concurrent use; [Server.Messages]
+// returns what was published to a channel.
 //
 // Where the service's text is not recorded the emulator chooses its own
 // (see the README section "Testing your code with pamtest"): 400 "Invalid
 // timestamp" for a stale or missing timestamp, 400 "Invalid Content-Type",
 // 400 "Invalid subscribe key", and the flat 403 messages
-// "Token is invalid." (undecodable or signed for another keyset) and
-// "Token is not authorized for this uuid." (uuid mismatch).
+// "Token is invalid." (undecodable or signed for another keyset),
+// "Token is not authorized for this uuid." (uuid mismatch) and
+// "Token is bound to a uuid, but the request's uuid is missing." (no uuid=).
 package pamtest
