@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,7 +99,7 @@ func TestAllows(t *testing.T) {
 
 func TestAllowsVectors(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	assert.True(t, tok.Allows(pam.Channel, "channel-1", pam.Read|pam.Write|pam.Join))
 	assert.True(t, tok.Allows(pam.Channel, "channel-anything", pam.Write))
@@ -112,7 +113,7 @@ func TestAllowsVectors(t *testing.T) {
 
 	// tok41's patterns are globs ("some_*"): as RE2 whole-name matches they
 	// mean "some" followed by underscores.
-	tok, err = pam.ParseToken(tokVectorByID(t, "tok41").Token)
+	tok, err = pam.ParseToken(vectors.TokenByID(t, "tok41").Token)
 	require.NoError(t, err)
 	assert.True(t, tok.Allows(pam.Channel, "some__", pam.Read))
 	assert.False(t, tok.Allows(pam.Channel, "some_thing", pam.Read))
@@ -293,7 +294,7 @@ func TestAuthorizeUnboundToken(t *testing.T) {
 // its signature.
 func TestAuthorizeNeverLeaksToken(t *testing.T) {
 	t.Parallel()
-	v := tokVectorByID(t, "tok01")
+	v := vectors.TokenByID(t, "tok01")
 	tok, err := pam.ParseToken(v.Token)
 	require.NoError(t, err)
 	sig := base64.RawURLEncoding.EncodeToString(tok.Signature)

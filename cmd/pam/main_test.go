@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pamkit/pam/internal/vectors"
 
 	"github.com/pamkit/pam"
 	"github.com/stretchr/testify/assert"
@@ -74,9 +75,7 @@ func TestParseJSON(t *testing.T) {
 	want, err := json.Marshal(tok)
 	require.NoError(t, err)
 	assert.Equal(t, string(want)+"\n", r.stdout)
-	golden, err := os.ReadFile("../../testdata/tok01.json")
-	require.NoError(t, err)
-	assert.JSONEq(t, string(golden), r.stdout)
+	assert.JSONEq(t, string(vectors.Read(t, "tok01.json")), r.stdout)
 }
 
 func TestParseDamaged(t *testing.T) {
@@ -113,10 +112,7 @@ func TestCheck(t *testing.T) {
 			assert.Equal(t, tt.code, r.code, r.stdout+r.stderr)
 			assert.Contains(t, r.stdout, tt.out)
 			if tt.code == 1 {
-				tok, err := pam.ParseToken(tok01)
-				require.NoError(t, err)
-				assert.True(t, strings.HasPrefix(r.stdout, "denied: "))
-				_ = tok
+				assert.True(t, strings.HasPrefix(r.stdout, "denied: "), r.stdout)
 			}
 		})
 	}

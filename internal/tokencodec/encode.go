@@ -13,8 +13,7 @@ import (
 // §5.2): a map with byte-string keys v, t, ttl, res, pat, meta, then uuid
 // only when t.HasUUID, then sig only when withSig. res and pat hold the type
 // keys chan, grp, spc, usr, uuid as byte strings, each mapping text-string
-// names to unsigned bitmasks (an absent map is written empty). t.Layout
-// selects an older order of type keys. Integers use their shortest form;
+// names to unsigned bitmasks (an absent map is written empty). Integers use their shortest form;
 // names and meta keys are written in sorted order, so the output is
 // deterministic.
 //
@@ -46,9 +45,9 @@ func AppendEncode[P Perm](dst []byte, t *TokenOf[P], withSig bool) ([]byte, erro
 	dst = appendBytesKey(dst, "ttl")
 	dst = appendHead(dst, majorUint, t.TTL)
 	dst = appendBytesKey(dst, "res")
-	dst = appendGrants(dst, &t.Res, t.Layout)
+	dst = appendGrants(dst, &t.Res)
 	dst = appendBytesKey(dst, "pat")
-	dst = appendGrants(dst, &t.Pat, t.Layout)
+	dst = appendGrants(dst, &t.Pat)
 	dst = appendBytesKey(dst, "meta")
 	var err error
 	if dst, err = appendMetaMap(dst, t.Meta, 2); err != nil {
@@ -66,15 +65,8 @@ func AppendEncode[P Perm](dst []byte, t *TokenOf[P], withSig bool) ([]byte, erro
 	return dst, nil
 }
 
-func appendGrants[P Perm](dst []byte, g *GrantsOf[P], layout Layout) []byte {
-	order := [numTypes]int{typeChan, typeGrp, typeSpc, typeUsr, typeUUID}
-	if layout&LayoutUsrBeforeSpc != 0 {
-		order[2], order[3] = typeUsr, typeSpc
-	}
-	keys := order[:]
-	if layout&LayoutNoUUIDType != 0 && len(g.UUID) == 0 {
-		keys = keys[:numTypes-1]
-	}
+func appendGrants[P Perm](dst []byte, g *GrantsOf[P]) []byte {
+	keys := [numTypes]int{typeChan, typeGrp, typeSpc, typeUsr, typeUUID}
 	dst = appendHead(dst, majorMap, uint64(len(keys)))
 	for _, idx := range keys {
 		m := *g.typeMap(idx)
