@@ -109,9 +109,7 @@ const maxRejectionBody = maxErrorBody
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL != nil && !t.c.isOrigin(req.URL) {
-		t.c.warnOffOrigin(req)
-	}
+	t.c.warnOffOrigin(req)
 	if req.URL == nil || !t.c.isOrigin(req.URL) || exempt(req.URL) {
 		return t.baseRT().RoundTrip(req)
 	}
@@ -334,10 +332,10 @@ func apiPath(u *url.URL) string {
 // warnOffOrigin logs, once per client, a PubNub API call that goes to
 // another host than the origin, and so without the token, while the client
 // has a token to give: the 403 that follows reads like a missing
-// permission. Calls that carry an auth parameter of their own, or a
+// permission. Requests to the origin are left to RoundTrip. Calls that carry an auth parameter of their own, or a
 // signature, are left alone.
 func (c *Client) warnOffOrigin(req *http.Request) {
-	if c.offOriginWarned.Load() || !c.hasToken() {
+	if c.offOriginWarned.Load() || req.URL == nil || c.isOrigin(req.URL) || !c.hasToken() {
 		return
 	}
 	api := pubnubAPI(req.URL)
