@@ -22,7 +22,13 @@ func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error
 	if problems := append(r.validate(es, ms), c.keyProblems()...); len(problems) > 0 {
 		return "", opErrs(op, problems)
 	}
-	body := r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms)
+	return c.grantBody(ctx, r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms))
+}
+
+// grantBody sends a grant with a validated body and returns the token the
+// service answers with. [GrantCache] sends its shared grants through it.
+func (c *Client) grantBody(ctx context.Context, body []byte) (string, error) {
+	const op = "grant token"
 	data, err := c.do(ctx, op, "POST", "/v3/pam/"+escapePathSegment(c.keys.Subscribe)+"/grant", body)
 	if err != nil {
 		return "", opErr(op, err)

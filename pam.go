@@ -28,6 +28,10 @@
 // [ReuseTokenSource] so that it is asked only near expiry, once however many
 // requests are waiting.
 //
+// Servers that hand tokens to devices put a [GrantCache] in front of the
+// client (identical grants share one token and one call to the service) and
+// serve them with [TokenHandler]; devices fetch them with [HTTPTokenSource].
+//
 // The pamtest package is a local Access Manager emulator for tests, and the
 // pam command (cmd/pam) parses, checks, grants and revokes tokens from a
 // shell.
@@ -36,7 +40,8 @@
 // them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
 // revoke.go, request.go (sign, send, classify, retry) and clock.go; then
 // token.go, authorize.go, permissions.go, errors.go, transport.go,
-// tokensource.go and log.go.
+// tokensource.go and log.go; and token vending: grantcache.go (with
+// grantcache_flight.go and ratelimit.go) and tokenhandler.go.
 package pam
 
 import (

@@ -15,8 +15,8 @@ type Message struct {
 }
 
 // Messages returns the messages published to channel that the emulator
-// keeps (the most recent 100 per channel), oldest first, or nil when there
-// are none: what a test reads to check that its code published, and what,
+// keeps (the most recent 100 per channel, within the bounds in the package
+// doc), oldest first, or nil when there are none: what a test reads to check that its code published, and what,
 // without going through history and a token. The result is a copy.
 func (s *Server) Messages(channel string) []Message { return s.h.published(channel) }
 
@@ -24,12 +24,12 @@ func (s *Server) Messages(channel string) []Message { return s.h.published(chann
 func (h *handler) published(ch string) []Message {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.messages[ch]
-	if !ok || len(c.msgs) == 0 {
+	msgs := h.messages.get(ch)
+	if len(msgs) == 0 {
 		return nil
 	}
-	out := make([]Message, len(c.msgs))
-	for i, m := range c.msgs {
+	out := make([]Message, len(msgs))
+	for i, m := range msgs {
 		out[i] = Message{Channel: ch, Message: append(json.RawMessage(nil), m.msg...), Timetoken: m.timetoken, UUID: m.uuid}
 	}
 	return out

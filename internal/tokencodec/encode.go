@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // Encode returns the CBOR of t in the layout the service writes (wire.md
@@ -193,17 +192,11 @@ func appendValue(dst []byte, v any, parent int) ([]byte, error) {
 	case float64:
 		return appendFloat(dst, x)
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return appendInt(dst, i), nil
-		}
-		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-			return appendHead(dst, majorUint, u), nil
-		}
-		f, err := x.Float64()
+		n, err := Number(string(x))
 		if err != nil {
 			return dst, fmt.Errorf("meta: number %q: %w", string(x), err)
 		}
-		return appendFloat(dst, f)
+		return appendValue(dst, n, parent)
 	case []any:
 		if parent+1 > MaxDepth {
 			return dst, errors.New("meta: nested deeper than the decoder accepts")
