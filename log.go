@@ -15,8 +15,10 @@ import (
 //
 // Nothing secret is logged: no query string (so no signature), no request or
 // response body, no secret key, and a token in a revoke path is cut to its
-// first 8 characters. Without this option the client logs nothing but one
-// record: the Warn record of [Client.Transport] about a PubNub call sent
+// first 8 characters; text the service sent is stripped of the request's
+// query, signature and token. Every record is bounded in size: an error
+// in it is cut to 2 KiB. Without this option the client logs nothing but
+// one record: the Warn record of [Client.Transport] about a PubNub call sent
 // off the origin without the token, which goes to [slog.Default] so that
 // the mistake is never silent. A nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
@@ -43,7 +45,7 @@ func (c *Client) logAttempt(ctx context.Context, op, method, path string, attemp
 		slog.Int("attempt", attempt),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error", clip(err.Error(), maxLoggedError)))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "pam: request", attrs...)
 }
@@ -59,7 +61,7 @@ func (c *Client) logRetry(ctx context.Context, op, method, path string, attempt 
 		slog.String("method", method),
 		slog.String("path", redactPath(path)),
 		slog.Int("attempt", attempt),
-		slog.String("reason", reason.Error()),
+		slog.String("reason", clip(reason.Error(), maxLoggedError)),
 		slog.Duration("wait", wait),
 	)
 }
