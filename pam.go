@@ -107,6 +107,8 @@ type Client struct {
 	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
 	src         *sourceState                                     // WithTokenSource; nil without one
 	signer      *sign.Signer                                     // signs with keys.Secret, reusing HMAC states
+
+	offOriginWarned atomic.Bool // the transport has warned of a PubNub call off the origin
 }
 
 // options collects what the Option functions set.
@@ -142,7 +144,15 @@ func WithUserID(id string) Option {
 
 // WithOrigin sets the service's address: a host name ("ps.pndsn.com", the
 // default, reached over https), a "host:port", or a full URL with scheme,
-// such as "http://127.0.0.1:8090".
+// such as "http://127.0.0.1:8090". An address without a scheme is https.
+//
+// Its scheme and host are the client's origin, the only place
+// [Client.Transport] sends the token: a request is to the origin when its
+// URL has the same scheme and the same host and port, compared without
+// regard to case and with the scheme's default port (443 for https, 80 for
+// http) implied. Names are not resolved, so "localhost" and "127.0.0.1" are
+// different origins, and WithOrigin("127.0.0.1:8090") (https) does not match
+// requests to http://127.0.0.1:8090: write WithOrigin("http://127.0.0.1:8090").
 func WithOrigin(origin string) Option {
 	return func(o *options) error {
 		scheme, host, err := parseOrigin(origin)
