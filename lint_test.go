@@ -222,7 +222,7 @@ func TestWarningScope(t *testing.T) {
 		{Type: pam.ChannelGroup, Pattern: true, Name: "g*", Code: "glob-pattern"},
 		{Type: pam.ChannelGroup, Pattern: true, Name: "g*", Code: "unanchored-pattern"},
 	}, got)
-	var code pam.WarningCode = pam.LintGlobPattern
+	code := pam.LintGlobPattern // a WarningCode: the string conversions below need it typed
 	assert.Equal(t, "glob-pattern", string(code))
 	assert.Equal(t, "glob-pattern", fmt.Sprint(code))
 }

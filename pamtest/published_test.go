@@ -82,7 +82,7 @@ func TestServerMessagesBounded(t *testing.T) {
 func TestNewHandlerKeys(t *testing.T) {
 	t.Parallel()
 	keys := pam.Keys{Subscribe: "sub-c-h", Publish: "pub-c-h", Secret: "sec-c-h"}
-	var h *Handler = NewHandler(WithKeys(keys))
+	h := NewHandler(WithKeys(keys)) // h.Keys() compiles only on the concrete *Handler
 	assert.Equal(t, keys, h.Keys())
 	var _ http.Handler = h
 
