@@ -80,8 +80,9 @@ func (c *Client) Token() string {
 
 // Transport returns an [http.RoundTripper] that adds auth=<current token> to
 // every request sent to the client's origin (the scheme and host set with
-// [WithOrigin]) and passes it on to base; nil base means
-// [http.DefaultTransport]. Use it for the PubNub calls this package does not
+// [WithOrigin]) and passes it on to base; nil base means the transport the
+// client sends its own requests with (the default one, or that of the
+// client given to [WithHTTPClient]). Use it for the PubNub calls this package does not
 // make itself:
 //
 //	hc := &http.Client{Transport: c.Transport(nil)}
@@ -183,7 +184,7 @@ func (t *transport) baseRT() http.RoundTripper {
 	if t.base != nil {
 		return t.base
 	}
-	return http.DefaultTransport
+	return t.c.roundTripper()
 }
 
 // maxRejectionBody bounds how much of a 403 body the transport reads to
