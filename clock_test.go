@@ -2,7 +2,6 @@ package pam
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+func TestSleepContext(t *testing.T) {
+	t.Parallel()
+	assert.NoError(t, sleepContext(context.Background(), 0))
+	assert.NoError(t, sleepContext(context.Background(), time.Millisecond))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, sleepContext(ctx, time.Hour), context.Canceled)
+	assert.ErrorIs(t, sleepContext(ctx, 0), context.Canceled)
+}
 
 // windowServer is an httptest server that, like the service, refuses a
 // timestamp more than 60 s from its own clock with 400 "Invalid timestamp"
@@ -180,22 +189,4 @@ func TestClockSkewConcurrent(t *testing.T) {
 		assert.NoError(t, err)
 	}
 	assert.InDelta(t, float64(-10*time.Minute), float64(c.clockOffset.Load()), float64(2*time.Second))
-}
-
-func TestIsTimestampError(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		e    APIError
-		want bool
-	}{
-		{APIError{StatusCode: 400, Message: "Invalid timestamp"}, true},
-		{APIError{StatusCode: 400, Message: "INVALID TIMESTAMP"}, true},
-		{APIError{StatusCode: 400, Message: "Bad request", Details: []ErrorDetail{{Message: "invalid timestamp: too old"}}}, true},
-		{APIError{StatusCode: 400, Body: []byte("<html>Invalid Timestamp</html>")}, true},
-		{APIError{StatusCode: 403, Message: "Invalid timestamp"}, false},
-		{APIError{StatusCode: 400, Message: "Invalid ttl"}, false},
-	}
-	for i, tt := range tests {
-		assert.Equal(t, tt.want, isTimestampError(&tt.e), fmt.Sprint(i))
-	}
 }

@@ -3,39 +3,45 @@ package pam
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sentinel errors. Every error this package returns for one of these causes
-// wraps the matching sentinel, so callers test with [errors.Is].
+// wraps the matching sentinel, so callers test with [errors.Is]. They carry
+// no "pam: " prefix: that and the operation are added once, where the error
+// leaves the package.
 var (
 	// ErrInvalidTTL: the token TTL is not a whole number of minutes in 1..43200.
-	ErrInvalidTTL = errors.New("pam: invalid ttl")
+	ErrInvalidTTL = errors.New("invalid ttl")
 	// ErrNoPermissions: the request grants nothing, or an entry grants no bits.
-	ErrNoPermissions = errors.New("pam: no permissions")
+	ErrNoPermissions = errors.New("no permissions")
 	// ErrInvalidPermission: a permission bit the resource type does not accept.
-	ErrInvalidPermission = errors.New("pam: invalid permission")
+	ErrInvalidPermission = errors.New("invalid permission")
 	// ErrInvalidMeta: a meta key or value the service cannot store.
-	ErrInvalidMeta = errors.New("pam: invalid meta")
+	ErrInvalidMeta = errors.New("invalid meta")
 	// ErrMixedAPIs: the deprecated users/spaces API mixed with channels/groups/uuids.
-	ErrMixedAPIs = errors.New("pam: deprecated users/spaces API mixed with the current one")
+	ErrMixedAPIs = errors.New("deprecated users/spaces API mixed with the current one")
 	// ErrMissingSecretKey: an operation that must be signed, without a secret key.
-	ErrMissingSecretKey = errors.New("pam: missing secret key")
+	ErrMissingSecretKey = errors.New("missing secret key")
 	// ErrMissingPublishKey: an operation that must be signed, without a publish key.
-	ErrMissingPublishKey = errors.New("pam: missing publish key")
+	ErrMissingPublishKey = errors.New("missing publish key")
 	// ErrMissingToken: an operation that needs a token was given none.
-	ErrMissingToken = errors.New("pam: missing token")
+	ErrMissingToken = errors.New("missing token")
 	// ErrMalformedToken: the token string is not a well-formed Access Manager v3 token.
-	ErrMalformedToken = errors.New("pam: malformed token")
+	ErrMalformedToken = errors.New("malformed token")
 	// ErrUnsupportedVersion: the token has a version other than 2.
-	ErrUnsupportedVersion = errors.New("pam: unsupported token version")
+	ErrUnsupportedVersion = errors.New("unsupported token version")
 	// ErrTokenExpired: the token's TTL has run out.
-	ErrTokenExpired = errors.New("pam: token expired")
+	ErrTokenExpired = errors.New("token expired")
 	// ErrUUIDMismatch: the token is bound to another uuid.
-	ErrUUIDMismatch = errors.New("pam: authorized uuid mismatch")
+	ErrUUIDMismatch = errors.New("authorized uuid mismatch")
 	// ErrPermissionDenied: the token does not grant the requested access.
-	ErrPermissionDenied = errors.New("pam: permission denied")
+	ErrPermissionDenied = errors.New("permission denied")
 )
 
 // maxErrorBody bounds how much of a response body an [APIError] keeps.
@@ -73,7 +79,7 @@ type APIError struct {
 	// Payload holds the resources named by a v2-style 403 ("Forbidden"), if any.
 	Payload *ErrorPayload
 
-	op string // "grant token", "revoke token", …
+	answer answerKind // set by newAPIError
 }
 
 // ErrorPayload lists the resources a 403 "Forbidden" response names.
@@ -83,14 +89,10 @@ type ErrorPayload struct {
 }
 
 // Error describes the failure in one line; it never contains the request
-// URL, signature or token.
+// URL, signature or token. The operation that failed is named by the error
+// that wraps this one.
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("pam: ")
-	if e.op != "" {
-		b.WriteString(e.op)
-		b.WriteString(": ")
-	}
 	b.WriteString("service answered ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.Message != "" {
@@ -127,17 +129,69 @@ func (e *APIError) Error() string {
 // Is lets errors.Is(err, ErrTokenExpired) and errors.Is(err,
 // ErrPermissionDenied) match the service's own 403 answers.
 func (e *APIError) Is(target error) bool {
-	if e.StatusCode != 403 {
+	if e.StatusCode != http.StatusForbidden {
 		return false
 	}
-	msg := strings.ToLower(e.Message)
-	switch target {
+	switch k := e.kind(); target {
 	case ErrTokenExpired:
-		return strings.Contains(msg, "token is expired")
+		return k == answerExpired
 	case ErrPermissionDenied:
-		return msg != "feature disabled" && msg != "invalid signature"
+		return k != answerFeatureDisabled && k != answerInvalidSignature
 	}
 	return false
+}
+
+// answerKind is what an error answer says, read once from its status and
+// messages by [classify]. [APIError.Is], the retry loop (clock skew),
+// [Client.RevokeToken] and the transport (token refresh) all read it.
+type answerKind uint8
+
+const (
+	answerUnclassified     answerKind = iota // an APIError built by hand
+	answerOther                              // none of the below
+	answerExpired                            // "Token is expired"
+	answerRevoked                            // "Token is revoked"
+	answerInvalidTimestamp                   // a 400 "Invalid timestamp"
+	answerInvalidSignature                   // a 403 "Invalid signature"
+	answerFeatureDisabled                    // a 403 "Feature disabled"
+	answerForbidden                          // any other 403
+)
+
+// classify reads what an error answer says. The service's phrases are
+// matched case-insensitively anywhere in the message, the details or an
+// unreadable body, since its wording and punctuation vary.
+func classify(status int, message string, details []ErrorDetail, body []byte) answerKind {
+	texts := make([]string, 0, 2+len(details))
+	texts = append(texts, strings.ToLower(message), strings.ToLower(string(body)))
+	for _, d := range details {
+		texts = append(texts, strings.ToLower(d.Message))
+	}
+	says := func(phrase string) bool {
+		return slices.ContainsFunc(texts, func(t string) bool { return strings.Contains(t, phrase) })
+	}
+	switch {
+	case says("token is expired"):
+		return answerExpired
+	case says("token is revoked"):
+		return answerRevoked
+	case status == http.StatusBadRequest && says("invalid timestamp"):
+		return answerInvalidTimestamp
+	case status == http.StatusForbidden && says("invalid signature"):
+		return answerInvalidSignature
+	case status == http.StatusForbidden && says("feature disabled"):
+		return answerFeatureDisabled
+	case status == http.StatusForbidden:
+		return answerForbidden
+	}
+	return answerOther
+}
+
+// kind returns what the answer says, classifying it if it was built by hand.
+func (e *APIError) kind() answerKind {
+	if e.answer != answerUnclassified {
+		return e.answer
+	}
+	return classify(e.StatusCode, e.Message, e.Details, e.Body)
 }
 
 // errorBody is both shapes of an Access Manager error body: the v3 shape
@@ -158,8 +212,14 @@ type errorObject struct {
 
 // newAPIError decodes an error response body. A body it cannot read as an
 // error object is kept, truncated, in Body.
-func newAPIError(op string, status int, body []byte) *APIError {
-	e := &APIError{StatusCode: status, op: op}
+func newAPIError(status int, body []byte) *APIError {
+	e := decodeAPIError(status, body)
+	e.answer = classify(e.StatusCode, e.Message, e.Details, e.Body)
+	return e
+}
+
+func decodeAPIError(status int, body []byte) *APIError {
+	e := &APIError{StatusCode: status}
 	var eb errorBody
 	if err := json.Unmarshal(body, &eb); err == nil {
 		e.Service = eb.Service
@@ -180,4 +240,97 @@ func newAPIError(op string, status int, body []byte) *APIError {
 	}
 	e.Body = append([]byte(nil), body...)
 	return e
+}
+
+// DeniedError is a denial from [Token.Authorize]. Its message starts with
+// "pam: " and says why, in words; the fields carry the same facts for
+// programs. It wraps [ErrPermissionDenied] and, as the case may be,
+// [ErrTokenExpired] or [ErrUUIDMismatch].
+type DeniedError struct {
+	// Access is the access that was denied, with At filled in.
+	Access Access
+	// Reason is the message without the "pam: " prefix.
+	Reason string
+	// ExpiresAt is when the token expired; zero unless that is the reason.
+	ExpiresAt time.Time
+	// Entry is the exact resource entry that decided, if the token has one
+	// for the name.
+	Entry string
+	// Pattern is the pattern that matched the name but lacked bits, if
+	// there was no exact entry.
+	Pattern string
+	// Granted is what Entry or Pattern grants.
+	Granted Permission
+	// Missing is the requested bits that Entry or Pattern lacks.
+	Missing Permission
+	// Candidates are the names and patterns of the requested type nearest
+	// to the name, when nothing matched it, nearest first.
+	Candidates []string
+
+	sentinels []error
+}
+
+// Error returns "pam: " and the reason.
+func (e *DeniedError) Error() string { return "pam: " + e.Reason }
+
+// Unwrap returns the sentinel errors the denial matches.
+func (e *DeniedError) Unwrap() []error { return e.sentinels }
+
+var _ error = (*DeniedError)(nil)
+
+// opError is how an error leaves the package, as [url.Error] does: "pam: ",
+// the operation and the cause, said once. The cause stays matchable with
+// errors.Is and errors.As.
+type opError struct {
+	op  string // "grant token", "WithRetry", …; "" for Validate and ParseToken
+	err error
+}
+
+// Error returns "pam: <op>: <cause>". A cause that is itself an opError is
+// written without its own "pam: ".
+func (e *opError) Error() string { return "pam: " + e.text() }
+
+func (e *opError) text() string {
+	cause := e.err.Error()
+	if inner, ok := e.err.(*opError); ok {
+		cause = inner.text()
+	}
+	if e.op == "" {
+		return cause
+	}
+	return e.op + ": " + cause
+}
+
+func (e *opError) Unwrap() error { return e.err }
+
+// opErr returns err as it leaves the package from op; nil stays nil.
+func opErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &opError{op: op, err: err}
+}
+
+// opErrs joins problems found at once, each with "pam: " and op, so that
+// every line of the message starts with the prefix; none is nil.
+func opErrs(op string, problems []error) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	wrapped := make([]error, len(problems))
+	for i, p := range problems {
+		wrapped[i] = &opError{op: op, err: p}
+	}
+	return errors.Join(wrapped...)
+}
+
+// optionError is an invalid option: "pam: <option>: <what>".
+func optionError(option, format string, args ...any) error {
+	return &opError{op: option, err: fmt.Errorf(format, args...)}
+}
+
+// sourceError is a failure to get a token from a token source:
+// "pam: token source: <cause>".
+func sourceError(err error) error {
+	return &opError{op: "token source", err: err}
 }

@@ -2,9 +2,9 @@ package pam
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +13,27 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// FuzzAPIError decodes arbitrary error bodies: nothing panics and the raw
+// body kept is bounded.
+func FuzzAPIError(f *testing.F) {
+	f.Add(403, []byte(`{"error":true,"status":403,"service":"Access Manager","message":"Token is revoked"}`))
+	f.Add(400, []byte(`{"error":{"message":"Invalid ttl","source":"grant","details":[{"message":"m","location":"ttl","locationType":"body"}]},"service":"Access Manager","status":400}`))
+	f.Add(502, []byte(`<html>`))
+	f.Add(403, []byte(`{"message":"Forbidden","payload":{"channels":["a"]},"error":true}`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		e := newAPIError(status, body)
+		if len(e.Body) > maxErrorBody {
+			t.Fatalf("kept %d bytes", len(e.Body))
+		}
+		if !strings.HasPrefix(e.Error(), "service answered ") {
+			t.Fatalf("bad message %q", e.Error())
+		}
+		if e.answer == answerUnclassified {
+			t.Fatalf("answer %q left unclassified", e.Error())
+		}
+	})
+}
 
 // TestAPIErrorBodies decodes every error body wire.md §4.2 records, served
 // as text/javascript like the service does.
@@ -176,11 +197,36 @@ func TestAPIErrorIs(t *testing.T) {
 	assert.False(t, errors.Is(&APIError{StatusCode: 403, Message: "Forbidden"}, ErrMalformedToken))
 }
 
-func TestOversizedResponse(t *testing.T) {
+// TestClassify: each answer is read once into the kind that APIError.Is,
+// the retry loop, RevokeToken and the transport act on.
+func TestClassify(t *testing.T) {
 	t.Parallel()
-	c, _ := setup(t, 200, strings.Repeat(" ", maxResponseBody+10))
-	_, err := c.GrantToken(context.Background(), NewTokenRequest(time.Hour).Channel("c", Read))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "larger than")
-	_ = http.StatusOK
+	tests := []struct {
+		e    APIError
+		want answerKind
+	}{
+		{APIError{StatusCode: 400, Message: "Invalid timestamp"}, answerInvalidTimestamp},
+		{APIError{StatusCode: 400, Message: "INVALID TIMESTAMP"}, answerInvalidTimestamp},
+		{APIError{StatusCode: 400, Message: "Bad request", Details: []ErrorDetail{{Message: "invalid timestamp: too old"}}}, answerInvalidTimestamp},
+		{APIError{StatusCode: 400, Body: []byte("<html>Invalid Timestamp</html>")}, answerInvalidTimestamp},
+		{APIError{StatusCode: 403, Message: "Invalid timestamp"}, answerForbidden},
+		{APIError{StatusCode: 400, Message: "Invalid ttl"}, answerOther},
+		{APIError{StatusCode: 403, Message: "Token is expired"}, answerExpired},
+		{APIError{StatusCode: 403, Message: "Token is expired."}, answerExpired},
+		{APIError{StatusCode: 403, Message: "token is revoked"}, answerRevoked},
+		{APIError{StatusCode: 400, Message: "Invalid token", Details: []ErrorDetail{{Message: "Token is revoked."}}}, answerRevoked},
+		{APIError{StatusCode: 403, Message: "Invalid signature"}, answerInvalidSignature},
+		{APIError{StatusCode: 403, Message: "Feature disabled"}, answerFeatureDisabled},
+		{APIError{StatusCode: 403, Message: "Forbidden"}, answerForbidden},
+		{APIError{StatusCode: 503}, answerOther},
+	}
+	for i, tt := range tests {
+		assert.Equal(t, tt.want, tt.e.kind(), "case %d: %s", i, tt.e.Error())
+		body, err := json.Marshal(map[string]any{"error": map[string]any{"message": tt.e.Message, "details": tt.e.Details}, "status": tt.e.StatusCode})
+		require.NoError(t, err)
+		if tt.e.Body != nil {
+			body = tt.e.Body
+		}
+		assert.Equal(t, tt.want, newAPIError(tt.e.StatusCode, body).answer, "case %d decoded", i)
+	}
 }

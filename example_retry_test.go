@@ -53,8 +53,8 @@ func ExampleWithRetry() {
 	token, err := c.GrantToken(ctx, pam.NewTokenRequest(time.Hour).Channel("room-1", pam.Read))
 	fmt.Println(token[:8], err)
 	// Output:
-	// level=DEBUG msg="pam: request" op="grant token" method=POST path=/v3/pam/sub-c-1/grant status=503 attempt=1 error="pam: grant token: service answered 503"
-	// level=WARN msg="pam: retrying" op="grant token" method=POST path=/v3/pam/sub-c-1/grant attempt=1 reason="pam: grant token: service answered 503"
+	// level=DEBUG msg="pam: request" op="grant token" method=POST path=/v3/pam/sub-c-1/grant status=503 attempt=1 error="service answered 503"
+	// level=WARN msg="pam: retrying" op="grant token" method=POST path=/v3/pam/sub-c-1/grant attempt=1 reason="service answered 503"
 	// level=DEBUG msg="pam: request" op="grant token" method=POST path=/v3/pam/sub-c-1/grant status=200 attempt=2
 	// p0F2AkF0 <nil>
 }

@@ -35,7 +35,7 @@ func ExampleParseToken() {
 	// channel-1: read|write|manage|delete|get|update|join
 	// groups: map[channel_group-1:read|manage]
 	// channel patterns: map[^channel-\S*$:read|write|manage|delete|get|update|join]
-	// true pam: malformed token: token: map of 8 pairs is longer than the data (at byte 0)
+	// true pam: malformed token: cbor: map of 8 pairs is longer than the data (at byte 0)
 }
 
 func ExampleToken_Authorize() {

@@ -1,6 +1,8 @@
 package pam
 
 import (
+	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -9,12 +11,76 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pamkit/pam/internal/sign"
+	"github.com/pamkit/pam/internal/tokencodec"
 	"github.com/stretchr/testify/require"
 )
+
+// t0 is the test clocks' epoch.
+var t0 = time.Unix(1_700_000_000, 0)
+
+// mkToken returns a real-format token issued at issued, valid for ttl, made
+// distinct by tag (which also decides its length, and so its padding).
+func mkToken(tb testing.TB, issued time.Time, ttl time.Duration, tag string) string {
+	tb.Helper()
+	b, err := tokencodec.Encode(&tokencodec.Token{
+		Version:   2,
+		Timestamp: uint64(issued.Unix()),
+		TTL:       uint64(ttl / time.Minute),
+		Res:       tokencodec.Grants{Chan: map[string]uint32{tag: 3}},
+		Sig:       []byte("sig-" + tag),
+	}, true)
+	require.NoError(tb, err)
+	return base64.URLEncoding.EncodeToString(b)
+}
+
+// clock is a settable test clock.
+type clock struct{ ns atomic.Int64 }
+
+func newClock(at time.Time) *clock {
+	c := new(clock)
+	c.set(at)
+	return c
+}
+func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()) }
+func (c *clock) set(at time.Time)    { c.ns.Store(at.UnixNano()) }
+func (c *clock) add(d time.Duration) { c.ns.Add(int64(d)) }
+
+// countingSource returns its tokens in turn (the last one forever), or err,
+// and counts its calls.
+type countingSource struct {
+	calls  atomic.Int32
+	mu     sync.Mutex
+	tokens []string
+	err    error
+	gate   chan struct{} // if set, each call waits for it to be closed
+}
+
+func (s *countingSource) Token(ctx context.Context) (string, error) {
+	n := int(s.calls.Add(1))
+	if s.gate != nil {
+		select {
+		case <-s.gate:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return "", s.err
+	}
+	return s.tokens[min(n, len(s.tokens))-1], nil
+}
+
+// tokenSourceFunc adapts a function to TokenSource.
+type tokenSourceFunc func(ctx context.Context) (string, error)
+
+func (f tokenSourceFunc) Token(ctx context.Context) (string, error) { return f(ctx) }
 
 // testKeys is the keyset the vectors were captured with.
 var testKeys = Keys{Subscribe: "mySubKey", Publish: "myPubKey", Secret: "mySecretKey"}

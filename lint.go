@@ -110,6 +110,29 @@ func (r *TokenRequest) Lint() []Warning {
 	return ws
 }
 
+// grantMaps returns the request's grants as maps indexed by ResourceType
+// (merged, as normalize merges them), and its meta as a map.
+func (r *TokenRequest) grantMaps() (res, pat [5]map[string]Permission, meta map[string]any) {
+	es, ms := r.normalize(nil, nil)
+	for _, e := range es {
+		set := &res
+		if e.pattern {
+			set = &pat
+		}
+		if set[e.rt] == nil {
+			set[e.rt] = make(map[string]Permission)
+		}
+		set[e.rt][e.name] = e.bits
+	}
+	if len(ms) > 0 {
+		meta = make(map[string]any, len(ms))
+		for _, m := range ms {
+			meta[m.key] = m.value
+		}
+	}
+	return res, pat, meta
+}
+
 func boolInt(b bool) int {
 	if b {
 		return 1

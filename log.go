@@ -2,7 +2,6 @@ package pam
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"time"
 )
@@ -21,7 +20,7 @@ import (
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
-			return errors.New("pam: WithLogger: the logger is nil; pass a *slog.Logger or leave the option out")
+			return optionError("WithLogger", "the logger is nil; pass a *slog.Logger or leave the option out")
 		}
 		o.logger = l
 		return nil

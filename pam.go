@@ -28,16 +28,17 @@
 // [ReuseTokenSource] so that it is asked only near expiry, once however many
 // requests are waiting.
 //
-// Without [WithHTTPClient], requests go through pam's own transport, shared
-// by all clients and built for many requests in flight to one origin: up to
-// 256 idle connections kept for reuse (http.DefaultTransport keeps 2, so
-// under concurrency most requests would pay a TCP and TLS handshake),
-// HTTP/2 when the origin offers it, TLS session resumption, a 5 second
-// bound on dialling, on the TLS handshake and on waiting for the answer's
-// headers, connections closed after 50 seconds idle, and a 10 second bound
-// on each attempt. The proxy comes from the environment (HTTPS_PROXY). To
-// change any of it pass your own client; start from a clone of your own
-// transport rather than of http.DefaultTransport, whose idle pool is small:
+// Without [WithHTTPClient], requests go through pam's own transport (never
+// http.DefaultTransport), shared by all clients and built for many requests
+// in flight to one origin: up to 256 idle connections kept for reuse
+// (http.DefaultTransport keeps 2 per host, so under concurrency most
+// requests would pay a new TCP and TLS handshake), HTTP/2 when the origin
+// offers it, TLS session resumption, 5 seconds at most for the TCP connect,
+// for the TLS handshake and for the answer's headers, idle connections
+// closed after 50 seconds, the proxy from the environment (HTTPS_PROXY),
+// and 10 seconds at most for each attempt. To change any of this pass a
+// client of your own; it replaces the default wholesale, so give its
+// transport an idle pool as large as your concurrency:
 //
 //	tr := &http.Transport{MaxIdleConnsPerHost: 512, ForceAttemptHTTP2: true}
 //	c, err := pam.New(keys, pam.WithHTTPClient(&http.Client{Transport: tr, Timeout: 5 * time.Second}))
@@ -45,11 +46,16 @@
 // The pamtest package is a local Access Manager emulator for tests, and the
 // pam command (cmd/pam) parses, checks, grants and revokes tokens from a
 // shell.
+//
+// The source has one concept per file, in the order a grant flows through
+// them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
+// revoke.go, request.go (sign, send, classify, retry) and clock.go; then
+// token.go, authorize.go, permissions.go, errors.go, transport.go,
+// tokensource.go and log.go.
 package pam
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -136,10 +142,10 @@ type Option func(*options) error
 func WithUserID(id string) Option {
 	return func(o *options) error {
 		if id == "" {
-			return errors.New("pam: WithUserID: the user id is empty; pass a non-empty id or leave the option out")
+			return optionError("WithUserID", "the user id is empty; pass a non-empty id or leave the option out")
 		}
 		if len(id) > maxUserIDLen {
-			return fmt.Errorf("pam: WithUserID: the user id is %d bytes long; the service accepts at most %d", len(id), maxUserIDLen)
+			return optionError("WithUserID", "the user id is %d bytes long; the service accepts at most %d", len(id), maxUserIDLen)
 		}
 		o.userID = id
 		return nil
@@ -163,7 +169,7 @@ func WithOrigin(origin string) Option {
 // parseOrigin splits an origin into scheme and host.
 func parseOrigin(origin string) (scheme, host string, err error) {
 	bad := func(why string) error {
-		return fmt.Errorf("pam: WithOrigin: %q %s; use a host such as \"ps.pndsn.com\", \"host:port\" or \"http://127.0.0.1:8090\"", origin, why)
+		return optionError("WithOrigin", "%q %s; use a host such as \"ps.pndsn.com\", \"host:port\" or \"http://127.0.0.1:8090\"", origin, why)
 	}
 	if strings.TrimSpace(origin) == "" {
 		return "", "", bad("is empty")
@@ -191,7 +197,7 @@ func parseOrigin(origin string) (scheme, host string, err error) {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
-			return errors.New("pam: WithHTTPClient: the client is nil; pass an *http.Client or leave the option out")
+			return optionError("WithHTTPClient", "the client is nil; pass an *http.Client or leave the option out")
 		}
 		c := *hc
 		o.hc = &c
@@ -204,7 +210,7 @@ func WithHTTPClient(hc *http.Client) Option {
 func WithClock(now func() time.Time) Option {
 	return func(o *options) error {
 		if now == nil {
-			return errors.New("pam: WithClock: the clock is nil; pass a func() time.Time or leave the option out")
+			return optionError("WithClock", "the clock is nil; pass a func() time.Time or leave the option out")
 		}
 		o.now = now
 		return nil
@@ -215,7 +221,7 @@ func WithClock(now func() time.Time) Option {
 // and revoke also need Publish and Secret, which they check before sending.
 func New(keys Keys, opts ...Option) (*Client, error) {
 	if keys.Subscribe == "" {
-		return nil, errors.New("pam: New: the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
+		return nil, optionError("New", "the subscribe key is empty; pass the keyset's subscribe key in Keys.Subscribe")
 	}
 	o := options{scheme: "https", host: defaultOrigin, now: time.Now, retry: RetryPolicy{}.withDefaults()}
 	for _, opt := range opts {

@@ -204,3 +204,14 @@ func (rt ResourceType) Allowed() Permission {
 	}
 	return 0
 }
+
+// wireType returns the type rt is sent as: Space as Channel, User as UUID.
+func wireType(rt ResourceType) ResourceType {
+	switch rt {
+	case Space:
+		return Channel
+	case User:
+		return UUID
+	}
+	return rt
+}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 )
 
 // RevokeToken asks the service to revoke token, so that it is refused from
@@ -21,10 +20,10 @@ import (
 func (c *Client) RevokeToken(ctx context.Context, token string) error {
 	const op = "revoke token"
 	if token == "" {
-		return fmt.Errorf("%w: %s needs the token to revoke", ErrMissingToken, op)
+		return opErr(op, fmt.Errorf("%w: pass the token to revoke", ErrMissingToken))
 	}
-	if err := c.signingKeysError(op); err != nil {
-		return err
+	if problems := c.keyProblems(); len(problems) > 0 {
+		return opErrs(op, problems)
 	}
 	path := "/v3/pam/" + escapePathSegment(c.keys.Subscribe) + "/grant/" + escapePathSegment(token)
 	_, maybeApplied, err := c.doRetry(ctx, op, "DELETE", path, nil)
@@ -33,20 +32,12 @@ func (c *Client) RevokeToken(ctx context.Context, token string) error {
 		// service, which revoked the token then: the call did its job.
 		return nil
 	}
-	return err
+	return opErr(op, err)
 }
 
 // isAlreadyRevoked reports whether err is the service's 400 answer to
 // revoking a token that is already revoked.
 func isAlreadyRevoked(err error) bool {
 	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
-		return false
-	}
-	for _, d := range apiErr.Details {
-		if strings.Contains(strings.ToLower(d.Message), "token is revoked") {
-			return true
-		}
-	}
-	return strings.Contains(strings.ToLower(apiErr.Message), "token is revoked")
+	return errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && apiErr.kind() == answerRevoked
 }

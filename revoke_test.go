@@ -2,6 +2,8 @@ package pam
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,6 +12,43 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// TestRetriedRevokeAlreadyRevoked: a retried revoke told "Token is revoked."
+// after an attempt that may have taken effect succeeds; told so otherwise,
+// it fails.
+func TestRetriedRevokeAlreadyRevoked(t *testing.T) {
+	t.Parallel()
+	revoked := reply{400, nil, `{"error":{"message":"Invalid token","source":"revoke","details":[{"message":"Token is revoked.","location":"token","locationType":"path"}]},"service":"Access Manager","status":400}`}
+	tests := []struct {
+		name    string
+		replies []reply
+		ok      bool
+	}{
+		{"after a 503", []reply{{503, nil, ""}, revoked}, true},
+		{"after a reset", []reply{{0, nil, ""}, revoked}, true},
+		{"after a 429", []reply{{429, nil, ""}, revoked}, false},
+		{"at the first attempt", []reply{revoked}, false},
+		{"expired after a 503", []reply{{503, nil, ""}, {400, nil, `{"error":{"message":"Invalid token","source":"revoke","details":[{"message":"Token is expired.","location":"token","locationType":"path"}]},"status":400}`}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newScript(t, tt.replies...)
+			c, _ := scriptedClient(t, s, 0)
+			err := c.RevokeToken(context.Background(), "qEF2AkF0GmEI03xDdHRsGDxDcmVz")
+			assert.Len(t, s.requests(), len(tt.replies))
+			if tt.ok {
+				assert.NoError(t, err)
+			} else {
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr)
+				assert.Equal(t, 400, apiErr.StatusCode)
+			}
+		})
+	}
+	assert.True(t, isDialError(&net.OpError{Op: "dial", Err: errors.New("connection refused")}))
+	assert.False(t, isDialError(&net.OpError{Op: "read", Err: errors.New("connection reset")}))
+}
 
 const revokeOK = `{"data":{"message":"Success"},"service":"Access Manager","status":200}`
 
@@ -70,11 +109,4 @@ func TestRevokeVectors(t *testing.T) {
 			verifySignature(t, testKeys, reqs[0])
 		})
 	}
-}
-
-func TestRedactPath(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "/v3/pam/s/grant/qEF2AkF0...", redactPath("/v3/pam/s/grant/qEF2AkF0GmEI03xDdHRsGDxDcmVz"))
-	assert.Equal(t, "/v3/pam/s/grant/short", redactPath("/v3/pam/s/grant/short"))
-	assert.Equal(t, "/v3/pam/s/grant", redactPath("/v3/pam/s/grant"))
 }

@@ -54,11 +54,10 @@ func runCheck(_ context.Context, args []string, e *env) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	if err := tok.Authorize(a); err != nil {
-		fmt.Fprintln(e.stdout, "denied:", strings.TrimPrefix(err.Error(), "pam: "))
+	fmt.Fprintln(e.stdout, tok.Explain(a)) // "allowed: …" or "denied: …"
+	if tok.Authorize(a) != nil {
 		return exitDenied
 	}
-	fmt.Fprintln(e.stdout, tok.Explain(a))
 	return exitOK
 }
 

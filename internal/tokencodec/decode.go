@@ -294,7 +294,7 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 		return &SyntaxError{Offset: -1, Msg: "token is longer than " + strconv.Itoa(MaxCBORLen) + " bytes"}
 	}
 	d := decoder{s: s}
-	n, err := d.mapHead(&where{sec: "token"}, 1)
+	n, err := d.mapHead(&where{sec: "cbor"}, 1)
 	if err != nil {
 		return err
 	}
@@ -303,7 +303,7 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 		start := d.off
 		key, ok := d.shortStr(majorBytes)
 		if !ok {
-			if key, err = d.bytes(&where{sec: "token key"}); err != nil {
+			if key, err = d.bytes(&where{sec: "cbor key"}); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,265 @@
+package pam
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/pamkit/pam/internal/sign"
+)
+
+// Transport returns an [http.RoundTripper] that adds auth=<current token> to
+// every request sent to the client's origin (the scheme and host set with
+// [WithOrigin]) and passes it on to base; nil base means the transport the
+// client sends its own requests with: pam's default transport (see the
+// package doc) or that of the client given to [WithHTTPClient]. Use it for
+// the PubNub calls this package does not make itself:
+//
+//	hc := &http.Client{Transport: c.Transport(nil)}
+//
+// The token is read for each request, so [Client.SetToken] takes effect on
+// the next call. Any auth parameters already in the query are replaced by
+// exactly one, percent-encoded as the service expects; the other parameters
+// and their order are kept. Requests to any other scheme or host, requests
+// already signed (with a signature parameter) and Access Manager's own
+// endpoints (/v3/pam/, /v2/auth/) pass through untouched, as do all requests
+// while the client has no token. The caller's request is never modified.
+//
+// With a token source ([WithTokenSource]) and no token set with SetToken, the
+// source is asked for the token; its error is returned, wrapped, and the
+// request is not sent. When the service answers 403 with "Token is expired"
+// or "Token is revoked", the transport asks the source once more (a
+// [ReuseTokenSource] drops the rejected token first) and, if it gets a
+// different token and the request can be replayed (no body, or
+// Request.GetBody set), sends the request once more. The second answer is
+// returned whatever it is. Without a source there is nothing new to get, so a
+// 403 is returned as it is.
+func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
+	return &transport{c: c, base: base}
+}
+
+// SetToken sets the token that [Client.Transport] attaches, as auth=, to
+// every PubNub API call that follows, including calls through HTTP clients
+// configured before. SetToken("") clears it.
+//
+// A token set here takes precedence over a source configured with
+// [WithTokenSource]: while it is set the source is not asked and a rejected
+// token is not refreshed. Clearing it hands control back to the source.
+//
+// The token is stored as given. When it is sent, surrounding white space is
+// dropped and a percent-encoded token is decoded first, so that it goes on
+// the wire encoded exactly once.
+func (c *Client) SetToken(token string) {
+	c.tokenMu.Lock()
+	c.token = token
+	c.tokenMu.Unlock()
+}
+
+// Token returns the token the client currently attaches: the one set with
+// [Client.SetToken] or, if none is set, the last one its token source
+// returned. It returns "" when there is none.
+func (c *Client) Token() string {
+	c.tokenMu.RLock()
+	tok := c.token
+	c.tokenMu.RUnlock()
+	if tok == "" && c.src != nil {
+		if p := c.src.last.Load(); p != nil {
+			tok = *p
+		}
+	}
+	return tok
+}
+
+var _ http.RoundTripper = (*transport)(nil)
+
+// transport is the RoundTripper returned by [Client.Transport].
+type transport struct {
+	c    *Client
+	base http.RoundTripper
+}
+
+func (t *transport) baseRT() http.RoundTripper {
+	if t.base != nil {
+		return t.base
+	}
+	return t.c.roundTripper()
+}
+
+// maxRejectionBody bounds how much of a 403 body the transport reads to
+// tell an expired or revoked token from other denials.
+const maxRejectionBody = maxErrorBody
+
+// RoundTrip implements [http.RoundTripper].
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL == nil || !t.c.isOrigin(req.URL) || exempt(req.URL) {
+		return t.baseRT().RoundTrip(req)
+	}
+	ctx := req.Context()
+	tok, fromSource, err := t.c.currentToken(ctx)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	if tok == "" {
+		return t.baseRT().RoundTrip(req)
+	}
+	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, req.Body))
+	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !replayable(req) {
+		return resp, err
+	}
+	if !tokenRejected(resp) {
+		return resp, nil
+	}
+	if cs, ok := t.c.src.ts.(clockedSource); ok {
+		cs.invalidate(tok)
+	}
+	fresh, _, err := t.c.currentToken(ctx)
+	if err != nil {
+		discard(resp)
+		return nil, err
+	}
+	if fresh == "" || fresh == tok || ctx.Err() != nil {
+		return resp, nil
+	}
+	body := req.Body
+	if req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
+		if body, err = req.GetBody(); err != nil {
+			return resp, nil // the first answer stands
+		}
+	}
+	discard(resp)
+	return t.baseRT().RoundTrip(withAuth(req, fresh, body))
+}
+
+// isOrigin reports whether u is on the client's origin: the same scheme and
+// the same host and port (default ports and case aside).
+func (c *Client) isOrigin(u *url.URL) bool {
+	if !strings.EqualFold(u.Scheme, c.scheme) {
+		return false
+	}
+	return canonicalHost(c.scheme, u.Host) == canonicalHost(c.scheme, c.host)
+}
+
+// canonicalHost lowercases host and drops the scheme's default port.
+func canonicalHost(scheme, host string) string {
+	host = strings.ToLower(host)
+	switch {
+	case scheme == "https" && strings.HasSuffix(host, ":443"):
+		return strings.TrimSuffix(host, ":443")
+	case scheme == "http" && strings.HasSuffix(host, ":80"):
+		return strings.TrimSuffix(host, ":80")
+	}
+	return host
+}
+
+// exempt reports whether a request to the origin must go without a token:
+// Access Manager's own endpoints, which take no auth, and requests whose
+// query is signed, which adding a parameter would invalidate.
+func exempt(u *url.URL) bool {
+	p := u.EscapedPath()
+	if strings.HasPrefix(p, "/v3/pam/") || strings.HasPrefix(p, "/v2/auth/") {
+		return true
+	}
+	found := false
+	forEachParam(u.RawQuery, func(key, _ string) {
+		if key == "signature" {
+			found = true
+		}
+	})
+	return found
+}
+
+// forEachParam calls f with the decoded key and the raw text of each
+// non-empty key=value pair of a raw query.
+func forEachParam(rawQuery string, f func(key, pair string)) {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" {
+			continue
+		}
+		key, _, _ := strings.Cut(pair, "=")
+		if k, err := url.QueryUnescape(key); err == nil {
+			key = k
+		}
+		f(key, pair)
+	}
+}
+
+// withAuth returns a copy of req with body whose query carries exactly one
+// auth=<token>, after the other parameters.
+func withAuth(req *http.Request, token string, body io.ReadCloser) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = body
+	var q strings.Builder
+	q.Grow(len(req.URL.RawQuery) + len(token) + 16)
+	forEachParam(req.URL.RawQuery, func(key, pair string) {
+		if key == "auth" {
+			return
+		}
+		q.WriteString(pair)
+		q.WriteByte('&')
+	})
+	q.WriteString("auth=")
+	q.WriteString(sign.Encode(wireToken(token)))
+	r.URL.RawQuery = q.String()
+	r.URL.ForceQuery = false
+	return r
+}
+
+// wireToken undoes the two ways a token commonly arrives mangled: white
+// space around it, and percent-encoding (no token contains '%').
+func wireToken(token string) string {
+	token = strings.TrimSpace(token)
+	if strings.IndexByte(token, '%') >= 0 {
+		if t, err := url.PathUnescape(token); err == nil {
+			return t
+		}
+	}
+	return token
+}
+
+// replayable reports whether req can be sent a second time.
+func replayable(req *http.Request) bool {
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// tokenRejected reports whether a 403 says the token is expired or revoked
+// (the flat body of wire.md §4.2; the live service drops the final period).
+// It reads at most maxRejectionBody bytes and puts them back in front of the
+// rest of the body, so resp can still be returned as it arrived.
+func tokenRejected(resp *http.Response) bool {
+	if resp.Body == nil {
+		return false
+	}
+	buf, err := io.ReadAll(io.LimitReader(resp.Body, maxRejectionBody+1))
+	resp.Body = &prefixedBody{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), Closer: resp.Body}
+	if err != nil || len(buf) > maxRejectionBody {
+		return false
+	}
+	k := newAPIError(resp.StatusCode, buf).kind()
+	return k == answerExpired || k == answerRevoked
+}
+
+// prefixedBody is a response body partly read ahead.
+type prefixedBody struct {
+	io.Reader
+	io.Closer
+}
+
+// discard reads a little of a response body, so the connection can be
+// reused, and closes it.
+func discard(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxRejectionBody))
+	_ = resp.Body.Close()
+}
+
+// closeBody closes a request body the transport will not send, as the
+// RoundTripper contract requires.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
