@@ -96,6 +96,7 @@ type tlsCounter struct {
 	*httptest.Server
 	conns   atomic.Int32
 	resumed atomic.Int32
+	gate    func(context.Context) // if set, each request waits on it before it is answered
 }
 
 func newTLSCounter(t *testing.T, http2 bool) *tlsCounter {
@@ -103,6 +104,9 @@ func newTLSCounter(t *testing.T, http2 bool) *tlsCounter {
 	s := &tlsCounter{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
+		if s.gate != nil {
+			s.gate(r.Context())
+		}
 		if r.TLS != nil && r.TLS.DidResume {
 			s.resumed.Add(1)
 		}
@@ -170,19 +174,19 @@ func TestDefaultTransportOneConnection(t *testing.T) {
 }
 
 // TestDefaultTransportBoundedConnections: rounds of concurrent grants over
-// HTTP/1.1 keep reusing the connections the first rounds opened. A round
-// opens at most one connection per grant in flight, and a dial that loses
-// the race to a connection freed by another grant still completes and
-// joins the pool, so the first two rounds may open up to twice as many
-// connections as grants in flight; after that every round finds enough
-// idle. (With http.DefaultTransport's 2 idle connections per host every
-// round would open inFlight-2 more: about 150 here.)
+// HTTP/1.1 open as many connections as there are grants in flight, once.
+// The server answers a round only when all its grants have arrived, so each
+// grant of the first round is on a connection of its own and every later
+// round finds them all idle. (With http.DefaultTransport's 2 idle
+// connections per host each later round would open inFlight-2 more.)
 func TestDefaultTransportBoundedConnections(t *testing.T) {
 	t.Parallel()
+	const inFlight, rounds = 16, 5
 	s := newTLSCounter(t, false)
+	b := &barrier{size: inFlight, ch: make(chan struct{})}
+	s.gate = b.wait
 	c, _ := defaultClientFor(t, s)
 	ctx := context.Background()
-	const inFlight, rounds = 16, 10
 	for range rounds {
 		var wg sync.WaitGroup
 		errs := make(chan error, inFlight)
@@ -199,7 +203,28 @@ func TestDefaultTransportBoundedConnections(t *testing.T) {
 			require.NoError(t, err)
 		}
 	}
-	conns := s.conns.Load()
-	assert.GreaterOrEqual(t, conns, int32(2), "grants in flight need more than one HTTP/1.1 connection")
-	assert.LessOrEqual(t, conns, int32(2*inFlight), "%d rounds of %d grants in flight", rounds, inFlight)
+	assert.Equal(t, int32(inFlight), s.conns.Load(), "%d rounds of %d grants in flight", rounds, inFlight)
+}
+
+// barrier lets requests through in groups of size.
+type barrier struct {
+	mu   sync.Mutex
+	n    int
+	size int
+	ch   chan struct{}
+}
+
+// wait returns when size requests are waiting, or when ctx ends.
+func (b *barrier) wait(ctx context.Context) {
+	b.mu.Lock()
+	ch := b.ch
+	if b.n++; b.n == b.size {
+		close(b.ch)
+		b.n, b.ch = 0, make(chan struct{})
+	}
+	b.mu.Unlock()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
 }

@@ -80,7 +80,8 @@ func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	c.src.last.Store(&tok)
+	last := tok // a copy, so that tok itself does not escape on the fast path
+	c.src.last.Store(&last)
 	return tok, true, nil
 }
 

@@ -158,8 +158,7 @@ func canonicalHost(scheme, host string) string {
 // Access Manager's own endpoints, which take no auth, and requests whose
 // query is signed, which adding a parameter would invalidate.
 func exempt(u *url.URL) bool {
-	p := u.EscapedPath()
-	if strings.HasPrefix(p, "/v3/pam/") || strings.HasPrefix(p, "/v2/auth/") {
+	if hasPathPrefix(u, "/v3/pam/") || hasPathPrefix(u, "/v2/auth/") {
 		return true
 	}
 	found := false
@@ -169,6 +168,17 @@ func exempt(u *url.URL) bool {
 		}
 	})
 	return found
+}
+
+// hasPathPrefix reports whether u's escaped path starts with prefix, a path
+// of unreserved characters and slashes. Without a RawPath the escaped path
+// is the path with some characters escaped, none of which is in prefix, so
+// the path can be tested without escaping it (which allocates).
+func hasPathPrefix(u *url.URL, prefix string) bool {
+	if u.RawPath == "" {
+		return strings.HasPrefix(u.Path, prefix)
+	}
+	return strings.HasPrefix(u.EscapedPath(), prefix)
 }
 
 // forEachParam calls f with the decoded key and the raw text of each
@@ -189,12 +199,16 @@ func forEachParam(rawQuery string, f func(key, pair string)) {
 }
 
 // withAuth returns a copy of req with body whose query carries exactly one
-// auth=<token>, after the other parameters.
+// auth=<token>, after the other parameters. The copy is shallow, as
+// Request.WithContext makes it: only the URL and the body are replaced, and
+// nothing shared with req is modified.
 func withAuth(req *http.Request, token string, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
-	r.Body = body
+	a := &authRequest{r: *req, u: *req.URL}
+	r, u := &a.r, &a.u
+	r.URL, r.Body = u, body
+	wire := sign.Encode(wireToken(token))
 	var q strings.Builder
-	q.Grow(len(req.URL.RawQuery) + len(token) + 16)
+	q.Grow(len(req.URL.RawQuery) + len("&auth=") + len(wire))
 	forEachParam(req.URL.RawQuery, func(key, pair string) {
 		if key == "auth" {
 			return
@@ -203,10 +217,17 @@ func withAuth(req *http.Request, token string, body io.ReadCloser) *http.Request
 		q.WriteByte('&')
 	})
 	q.WriteString("auth=")
-	q.WriteString(sign.Encode(wireToken(token)))
-	r.URL.RawQuery = q.String()
-	r.URL.ForceQuery = false
+	q.WriteString(wire)
+	u.RawQuery = q.String()
+	u.ForceQuery = false
 	return r
+}
+
+// authRequest is the copy of a request withAuth makes: request and URL in
+// one allocation.
+type authRequest struct {
+	r http.Request
+	u url.URL
 }
 
 // wireToken undoes the two ways a token commonly arrives mangled: white
