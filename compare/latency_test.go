@@ -2,10 +2,15 @@ package compare
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"os"
 	"sync"
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // latencyListener makes every accepted connection behave as if it crossed
@@ -241,3 +246,125 @@ func (c *latencyConn) SetReadDeadline(t time.Time) error {
 
 // SetWriteDeadline does nothing: see SetDeadline.
 func (c *latencyConn) SetWriteDeadline(time.Time) error { return nil }
+
+// TestArrival: a packet is due delay after it was received, and none before
+// the connection's handshake round trip is over.
+func TestArrival(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	const d = 5 * time.Millisecond
+	ready := t0.Add(3 * d)
+	for _, tc := range []struct {
+		name     string
+		received time.Time
+		want     time.Time
+	}{
+		{"first packet, at the accept", t0, ready},
+		{"first packet, one delay after the accept", t0.Add(d), ready},
+		{"packet after the handshake", t0.Add(10 * d), t0.Add(11 * d)},
+		{"exactly at ready", t0.Add(2 * d), ready},
+	} {
+		assert.Equal(t, tc.want, arrival(tc.received, d, ready), tc.name)
+	}
+}
+
+// latencyPair returns the server's end (a latencyConn) and the client's end
+// of a loopback TCP connection.
+func latencyPair(t *testing.T, delay time.Duration) (server net.Conn, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	l := latencyListener{Listener: ln, delay: delay}
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			accepted <- c
+		}
+		close(accepted)
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { client.Close() })
+	server, ok := <-accepted
+	require.True(t, ok, "accept failed")
+	t.Cleanup(func() { server.Close() })
+	_, isLatency := server.(*latencyConn)
+	require.True(t, isLatency)
+	return server, client
+}
+
+// TestLatencyConnEcho: what goes through the connection both ways arrives
+// whole and in order, in writes of any size.
+func TestLatencyConnEcho(t *testing.T) {
+	t.Parallel()
+	server, client := latencyPair(t, time.Millisecond)
+	go func() { _, _ = io.Copy(server, server) }()
+	var sent bytes.Buffer
+	for i, size := range []int{1, 100, 4096, 200 << 10} {
+		msg := bytes.Repeat([]byte{byte('a' + i)}, size)
+		sent.Write(msg)
+		_, err := client.Write(msg)
+		require.NoError(t, err)
+	}
+	got := make([]byte, sent.Len())
+	_, err := io.ReadFull(client, got)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(sent.Bytes(), got), "echoed bytes differ")
+}
+
+// TestLatencyConnDeadline: a read deadline in the past fails a Read with a
+// timeout at once, setting one wakes a blocked Read, and data held back
+// meanwhile is still delivered once the deadline is cleared.
+func TestLatencyConnDeadline(t *testing.T) {
+	t.Parallel()
+	server, client := latencyPair(t, time.Millisecond)
+	buf := make([]byte, 16)
+
+	require.NoError(t, server.SetReadDeadline(time.Now().Add(-time.Second)))
+	_, err := server.Read(buf)
+	var ne net.Error
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+
+	require.NoError(t, server.SetReadDeadline(time.Time{}))
+	done := make(chan error, 1)
+	go func() {
+		_, err := server.Read(buf)
+		done <- err
+	}()
+	require.NoError(t, server.SetReadDeadline(time.Now())) // as net/http does to abort a background read
+	err = <-done
+	require.ErrorAs(t, err, &ne)
+	assert.True(t, ne.Timeout())
+
+	_, err = client.Write([]byte("hello"))
+	require.NoError(t, err)
+	require.NoError(t, server.SetReadDeadline(time.Time{}))
+	n, err := io.ReadAtLeast(server, buf, 5)
+	require.NoError(t, err)
+	assert.Equal(t, "hello", string(buf[:n]))
+}
+
+// TestLatencyConnClose: Close ends a blocked Read and later Writes, and
+// what was written before it still reaches the client, then EOF.
+func TestLatencyConnClose(t *testing.T) {
+	t.Parallel()
+	server, client := latencyPair(t, time.Millisecond)
+	done := make(chan error, 1)
+	go func() {
+		_, err := server.Read(make([]byte, 1))
+		done <- err
+	}()
+	_, err := server.Write([]byte("bye"))
+	require.NoError(t, err)
+	require.NoError(t, server.Close())
+	assert.ErrorIs(t, <-done, net.ErrClosed)
+	_, err = server.Write([]byte("more"))
+	assert.ErrorIs(t, err, net.ErrClosed)
+
+	got, err := io.ReadAll(client)
+	require.NoError(t, err)
+	assert.Equal(t, "bye", string(got))
+}

@@ -37,6 +37,7 @@ import (
 
 	"github.com/pamkit/pam"
 	"github.com/pamkit/pam/pamtest"
+	"github.com/stretchr/testify/assert"
 )
 
 var (
@@ -47,14 +48,35 @@ var (
 	tlsProfile  = flag.String("compare.cpuprofile", "", "BenchmarkTLS: a directory where each subprocess writes a CPU profile of its run")
 )
 
+// TestTLSOneConnection: pam on its defaults, in a subprocess that trusts
+// the server's certificate through SSL_CERT_FILE, does every operation over
+// one connection when one is in flight, whether the server offers HTTP/2
+// or only HTTP/1.1.
+func TestTLSOneConnection(t *testing.T) {
+	t.Parallel()
+	certDir := writeCert(t)
+	for _, op := range []string{"grant", "revoke", "publish"} {
+		for _, proto := range []string{"h1", "h2"} {
+			t.Run(op+"/"+proto, func(t *testing.T) {
+				t.Parallel()
+				r := tlsRun{op: op, h2: proto == "h2", inFlight: 1, sdk: "pam", certDir: certDir}
+				res, conns, _ := r.run(t, 10, time.Millisecond)
+				assert.Equal(t, 10, res.Ops)
+				assert.Equal(t, int64(1), conns, "connections for 11 operations")
+			})
+		}
+	}
+}
+
 // BenchmarkTLS runs, for each operation, server protocol and number in
-// flight, the official SDK then pam, each in a subprocess doing b.N
-// operations per slot in flight (b.N×inFlight in all). It reports
+// flight, the official SDK then pam, each in a subprocess that does one
+// operation per slot in flight to warm up, then b.N per slot (b.N×inFlight
+// in all), which it measures. It reports
 //
-//	ns/op            wall time of the run per operation (1/throughput)
+//	ns/op            wall time per measured operation (1/throughput)
 //	ops/s            operations per second
 //	p50-ms, p99-ms   latency of one operation
-//	conns            connections the server accepted during the run
+//	conns            connections the server accepted during the whole run, warm-up included
 //	client-cpu-us/op CPU time of the subprocess per operation
 //	server-cpu-us/op CPU time of this process (server, TLS, emulator) per operation
 func BenchmarkTLS(b *testing.B) {
@@ -85,52 +107,72 @@ type tlsRun struct {
 }
 
 func (r tlsRun) bench(b *testing.B) {
-	s, err := newLatencyServer(pamtest.NewHandler(pamtest.WithKeys(benchKeys)), r.h2, *tlsLatency)
+	res, conns, serverCPU := r.run(b, b.N, *tlsLatency)
+	report(b, res, conns, serverCPU)
+}
+
+// run starts a fresh emulator behind a latency server, runs r's subprocess
+// with perSlot measured operations per slot, and returns its result, the
+// connections the server accepted and the CPU time this process spent
+// meanwhile.
+func (r tlsRun) run(tb testing.TB, perSlot int, delay time.Duration) (childResult, int64, time.Duration) {
+	tb.Helper()
+	s, err := newLatencyServer(pamtest.NewHandler(pamtest.WithKeys(benchKeys)), r.h2, delay)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer s.Close()
 	cfg := childConfig{
 		SDK: r.sdk, Op: r.op, Origin: s.Listener.Addr().String(),
 		Keys:     keys{benchKeys.Subscribe, benchKeys.Publish, benchKeys.Secret},
-		InFlight: r.inFlight, PerSlot: b.N,
+		InFlight: r.inFlight, PerSlot: perSlot,
 	}
 	if *tlsProfile != "" {
-		cfg.CPUProfile = filepath.Join(*tlsProfile, strings.ReplaceAll(b.Name(), "/", "_")+".prof")
+		cfg.CPUProfile = filepath.Join(*tlsProfile, strings.ReplaceAll(tb.Name(), "/", "_")+".prof")
 	}
 	switch r.op {
 	case "revoke":
-		cfg.Tokens = filepath.Join(b.TempDir(), "tokens")
-		if err := os.WriteFile(cfg.Tokens, []byte(strings.Join(mint(b, r.inFlight*b.N), "\n")), 0o600); err != nil {
-			b.Fatal(err)
+		cfg.Tokens = filepath.Join(tb.TempDir(), "tokens")
+		if err := os.WriteFile(cfg.Tokens, []byte(strings.Join(mint(tb, r.inFlight*(perSlot+1)), "\n")), 0o600); err != nil {
+			tb.Fatal(err)
 		}
 	case "publish":
-		cfg.Tokens = mint(b, 1)[0]
+		cfg.Tokens = mint(tb, 1)[0]
 	}
+	cmd, err := r.command(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cpu0 := cpuTime()
+	out, err := cmd.Output()
+	serverCPU := cpuTime() - cpu0
+	if err != nil {
+		tb.Fatalf("%s %s: %v", r.sdk, r.op, err)
+	}
+	s.Close()
+	var res childResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		tb.Fatalf("%s %s: %v in %q", r.sdk, r.op, err, out)
+	}
+	return res, s.conns.Load(), serverCPU
+}
+
+// command returns the subprocess for cfg: this test binary, which trusts
+// the server's certificate through SSL_CERT_FILE.
+func (r tlsRun) command(cfg childConfig) (*exec.Cmd, error) {
 	raw, err := json.Marshal(cfg)
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		b.Fatal(err)
+		return nil, err
 	}
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), childEnv+"="+string(raw),
 		"SSL_CERT_FILE="+filepath.Join(r.certDir, "cert.pem"), "SSL_CERT_DIR="+r.certDir)
 	cmd.Stderr = os.Stderr
-	cpu0 := cpuTime()
-	out, err := cmd.Output()
-	serverCPU := cpuTime() - cpu0
-	if err != nil {
-		b.Fatalf("%s %s: %v", r.sdk, r.op, err)
-	}
-	s.Close()
-	var res childResult
-	if err := json.Unmarshal(out, &res); err != nil {
-		b.Fatalf("%s %s: %v in %q", r.sdk, r.op, err, out)
-	}
-	report(b, res, s.conns.Load(), serverCPU)
+	return cmd, nil
 }
 
 func report(b *testing.B, res childResult, conns int64, serverCPU time.Duration) {
@@ -207,15 +249,15 @@ var serverCert = sync.OnceValues(func() (tls.Certificate, error) {
 
 // writeCert writes the servers' certificate to cert.pem in a temporary
 // directory, for SSL_CERT_FILE, and returns the directory.
-func writeCert(b *testing.B) string {
+func writeCert(tb testing.TB) string {
 	cert, err := serverCert()
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	dir := b.TempDir()
+	dir := tb.TempDir()
 	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]})
 	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), block, 0o600); err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	return dir
 }
@@ -223,19 +265,19 @@ func writeCert(b *testing.B) string {
 // mint grants n distinct tokens with the emulator in memory: each allows
 // user-1 to write on room-1 (what the publish benchmark needs) and read a
 // channel of its own, so that no two are equal.
-func mint(b *testing.B, n int) []string {
+func mint(tb testing.TB, n int) []string {
 	h := pamtest.NewHandler(pamtest.WithKeys(benchKeys))
 	c, err := pam.New(benchKeys, pam.WithOrigin("http://pam.invalid"),
 		pam.WithHTTPClient(&http.Client{Transport: handlerTransport{h}}))
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	toks := make([]string, n)
 	for i := range toks {
 		req := pam.NewTokenRequest(time.Hour).AuthorizedUUID("user-1").
 			Channel("room-1", pam.Write).Channel("mint-"+strconv.Itoa(i), pam.Read)
 		if toks[i], err = c.GrantToken(context.Background(), req); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 	}
 	return toks

@@ -27,8 +27,8 @@ import (
 // childEnv carries a childConfig, as JSON, to the subprocess.
 const childEnv = "PAM_COMPARE_TLS_CHILD"
 
-// childConfig is one run: one SDK, one operation, inFlight goroutines each
-// doing perSlot operations back to back.
+// childConfig is one run: one SDK, one operation, InFlight goroutines each
+// doing one operation to warm up, then PerSlot operations back to back.
 type childConfig struct {
 	SDK      string `json:"sdk"` // "official" or "pam"
 	Op       string `json:"op"`  // "grant", "revoke" or "publish"
@@ -36,7 +36,7 @@ type childConfig struct {
 	Keys     keys   `json:"keys"`
 	InFlight int    `json:"inFlight"`
 	PerSlot  int    `json:"perSlot"`
-	Tokens   string `json:"tokens"` // revoke: a file with one token per line, InFlight×PerSlot of them; publish: the token
+	Tokens   string `json:"tokens"` // revoke: a file with one token per line, InFlight×(PerSlot+1) of them; publish: the token
 	// CPUProfile, if set, is where to write a CPU profile of the run.
 	CPUProfile string `json:"cpuProfile"`
 }
@@ -88,40 +88,50 @@ func runChild(cfg string) int {
 // operation does the i-th operation of slot.
 type operation func(ctx context.Context, slot, i int) error
 
-// load runs inFlight goroutines doing perSlot operations each, all started
-// together, and measures the run and each operation.
+// load runs inFlight goroutines doing one operation each, the warm-up,
+// then perSlot operations each, all started together, and measures the
+// second phase and each of its operations: what a token server that has
+// been running a while sees. The warm-up opens the first connections; they
+// are counted all the same, by the server.
 func load(inFlight, perSlot int, op operation) (childResult, error) {
-	ctx := context.Background()
-	lat := make([]time.Duration, inFlight*perSlot)
-	errs := make([]error, inFlight)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for slot := range inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			for i := range perSlot {
-				t0 := time.Now()
-				if err := op(ctx, slot, i); err != nil {
-					errs[slot] = err
-					return
-				}
-				lat[slot*perSlot+i] = time.Since(t0)
-			}
-		}()
+	if _, err := phase(inFlight, 0, 1, op); err != nil {
+		return childResult{}, fmt.Errorf("warm-up: %w", err)
 	}
 	cpu0 := cpuTime()
 	t0 := time.Now()
-	close(start)
-	wg.Wait()
+	lat, err := phase(inFlight, 1, perSlot, op)
 	elapsed := time.Since(t0)
 	cpu := cpuTime() - cpu0
-	if err := errors.Join(errs...); err != nil {
+	if err != nil {
 		return childResult{}, err
 	}
 	slices.Sort(lat)
 	return childResult{Ops: len(lat), Elapsed: elapsed, P50: percentile(lat, 50), P99: percentile(lat, 99), CPU: cpu}, nil
+}
+
+// phase runs inFlight goroutines doing operations first to first+n-1 of
+// their slot, back to back, and returns the latency of each operation.
+func phase(inFlight, first, n int, op operation) ([]time.Duration, error) {
+	ctx := context.Background()
+	lat := make([]time.Duration, inFlight*n)
+	errs := make([]error, inFlight)
+	var wg sync.WaitGroup
+	for slot := range inFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range n {
+				t0 := time.Now()
+				if err := op(ctx, slot, first+i); err != nil {
+					errs[slot] = err
+					return
+				}
+				lat[slot*n+i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	return lat, errors.Join(errs...)
 }
 
 // percentile returns the p-th percentile of sorted (nearest rank).
@@ -142,11 +152,11 @@ func newOperation(cfg childConfig) (operation, error) {
 		if tokens, err = readLines(cfg.Tokens); err != nil {
 			return nil, err
 		}
-		if len(tokens) < cfg.InFlight*cfg.PerSlot {
-			return nil, fmt.Errorf("%d tokens for %d revokes", len(tokens), cfg.InFlight*cfg.PerSlot)
+		if len(tokens) < cfg.InFlight*(cfg.PerSlot+1) {
+			return nil, fmt.Errorf("%d tokens for %d revokes", len(tokens), cfg.InFlight*(cfg.PerSlot+1))
 		}
 	}
-	token := func(slot, i int) string { return tokens[slot*cfg.PerSlot+i] }
+	token := func(slot, i int) string { return tokens[slot*(cfg.PerSlot+1)+i] }
 	switch cfg.SDK + "/" + cfg.Op {
 	case "official/grant":
 		pn := childOfficial(cfg, "server-1", true)
