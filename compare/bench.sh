@@ -17,6 +17,7 @@
 #   COMPARE_INFLIGHT  operations in flight (default 1,8,32,128)
 #   COMPARE_HTTP      what the server offers: h1, h2 or both (default h1,h2)
 #   COMPARE_OPS       operations (default grant,revoke,publish)
+# and BENCH_RAW, if set, is a file to keep the raw `go test` output in.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -45,6 +46,8 @@ for i in $(seq "$tls_rounds"); do
   "$tmp/compare.test" -test.run '^$' -test.bench '^BenchmarkTLS$' \
     -test.benchtime "${per_slot}x" "${tls_flags[@]}" >>"$tmp/out.txt"
 done
+
+if [ -n "${BENCH_RAW:-}" ]; then cp "$tmp/out.txt" "$BENCH_RAW"; fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || true)
 echo "Command: \`compare/bench.sh $rounds $benchtime $filter $tls_rounds $per_slot\`$([ "$tls_rounds" -gt 0 ] && echo ", BenchmarkTLS with ${tls_flags[*]}")"
