@@ -1,12 +1,13 @@
 package pam
 
 import (
+	"cmp"
 	"fmt"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pamkit/pam/internal/authz"
 )
 
 // Access describes one operation to check with [Token.Authorize].
@@ -22,12 +23,24 @@ type Access struct {
 // name of type rt. An exact entry for name decides when present, even if a
 // pattern would grant more; otherwise any pattern that matches the whole
 // name (Go RE2 syntax, as PubNub's Chat SDK checks locally) and grants all
-// of p allows it. A pattern that is not valid RE2 never allows. Space and
-// User are checked as the channels and uuids they are sent as. p == 0 is
-// never allowed. Allows ignores expiry and the authorized uuid; see
+// of p allows it. A pattern that is not valid RE2, or is too complex to
+// check locally, never allows (see [ErrPatternTooComplex]). Space and User
+// are checked as the channels and uuids they are sent as. p == 0 is never
+// allowed. Allows ignores expiry and the authorized uuid; see
 // [Token.Authorize].
+//
+// A token from [ParseToken] or [Token.UnmarshalJSON] compiles each pattern
+// once, on first use, and keeps it, also for its copies; a Token built in
+// code sorts and looks up its patterns on every call (compiling each once,
+// in a cache shared by such tokens). Either way the patterns may be edited
+// between calls, but not during one.
 func (t *Token) Allows(rt ResourceType, name string, p Permission) bool {
-	return t.evaluate(rt, name, p, false).allowed
+	res, ok := t.Resources.forType(rt)
+	if !ok {
+		return false
+	}
+	maps := t.Patterns.checked()
+	return authz.Decide(t.compiled, &maps, typeIndex(rt), res, name, p)
 }
 
 // Authorize checks a as the service would: first expiry at a.At (the token
@@ -36,65 +49,76 @@ func (t *Token) Allows(rt ResourceType, name string, p Permission) bool {
 // is allowed, and otherwise a [*DeniedError] whose message says why in
 // words: the entry or pattern that was closest and the bits it lacks, or
 // the nearest names when nothing matched. Every denial wraps
-// [ErrPermissionDenied]; an expired token also wraps [ErrTokenExpired], and
-// a uuid mismatch [ErrUUIDMismatch].
+// [ErrPermissionDenied]; an expired token also wraps [ErrTokenExpired], a
+// uuid mismatch [ErrUUIDMismatch], and a denial that a pattern too complex
+// to check locally might have turned into an allow [ErrPatternTooComplex].
 //
 // A token bound to a uuid is denied when a.UUID is empty: the service always
 // knows the client's uuid, so an Access without one cannot be shown to be
 // allowed.
 func (t *Token) Authorize(a Access) error {
-	if d := t.denied(a); d != nil {
+	if _, d := t.decide(a); d != nil {
 		return d
 	}
 	return nil
 }
 
-// denied returns why t does not allow a, or nil if it does.
-func (t *Token) denied(a Access) *DeniedError {
-	if a.At.IsZero() {
-		a.At = time.Now()
-	}
-	if t.Expired(a.At) {
-		exp := t.ExpiresAt()
-		return &DeniedError{
-			Access:    a,
-			ExpiresAt: exp,
-			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %d minutes); request a new token",
-				humanDuration(a.At.Sub(exp)), exp.UTC().Format(time.RFC3339),
-				t.IssuedAt.UTC().Format(time.RFC3339), int64(t.TTL/time.Minute)),
-			sentinels: []error{ErrTokenExpired, ErrPermissionDenied},
-		}
-	}
-	if t.AuthorizedUUID != "" && a.UUID != t.AuthorizedUUID {
-		var reason string
-		if a.UUID == "" {
-			reason = fmt.Sprintf("token is bound to uuid %q and the access names no uuid; set Access.UUID to the client's uuid",
-				t.AuthorizedUUID)
-		} else {
-			reason = fmt.Sprintf("token is bound to uuid %q, not %q; use it only from a client with uuid %q, or grant a token authorized for %q",
-				t.AuthorizedUUID, a.UUID, t.AuthorizedUUID, a.UUID)
-		}
-		return &DeniedError{Access: a, Reason: reason, sentinels: []error{ErrUUIDMismatch, ErrPermissionDenied}}
-	}
-	v := t.evaluate(a.Type, a.Name, a.Permission, true)
-	if v.allowed {
-		return nil
-	}
-	return t.denial(a, &v)
-}
-
 // Explain describes in one sentence how [Token.Authorize] decides a: which
 // entry or pattern allows it, or why it is denied.
 func (t *Token) Explain(a Access) string {
-	if d := t.denied(a); d != nil {
+	v, d := t.decide(a)
+	if d != nil {
 		return "denied: " + d.Reason
 	}
-	v := t.evaluate(a.Type, a.Name, a.Permission, true)
 	what := a.Type.singular() + " " + strconv.Quote(a.Name)
 	if v.hasEntry {
 		return fmt.Sprintf("allowed: %s has an exact entry granting %s", what, v.granted)
 	}
 	return fmt.Sprintf("allowed: %s matches pattern %q, which grants %s", what, v.pattern, v.granted)
+}
+
+// decide evaluates a and returns why t does not allow it, or nil if it
+// does.
+func (t *Token) decide(a Access) (verdict, *DeniedError) {
+	if a.At.IsZero() {
+		a.At = time.Now()
+	}
+	if d := t.invalidFor(a); d != nil {
+		return verdict{}, d
+	}
+	v := t.evaluate(a.Type, a.Name, a.Permission)
+	if v.allowed {
+		return v, nil
+	}
+	return v, t.denial(a, &v)
+}
+
+// invalidFor returns the denial of a token expired at a.At or bound to
+// another uuid than a.UUID, or nil.
+func (t *Token) invalidFor(a Access) *DeniedError {
+	if t.Expired(a.At) {
+		exp := t.ExpiresAt()
+		return &DeniedError{
+			Access:    a,
+			ExpiresAt: exp,
+			Reason: fmt.Sprintf("token expired %s ago, at %s (it was issued at %s for %d %s); request a new token",
+				humanDuration(a.At.Sub(exp)), exp.UTC().Format(time.RFC3339),
+				t.IssuedAt.UTC().Format(time.RFC3339), int64(t.TTL/time.Minute), plural(int(t.TTL/time.Minute), "minute", "minutes")),
+			sentinels: []error{ErrTokenExpired, ErrPermissionDenied},
+		}
+	}
+	if t.AuthorizedUUID == "" || a.UUID == t.AuthorizedUUID {
+		return nil
+	}
+	var reason string
+	if a.UUID == "" {
+		reason = fmt.Sprintf("token is bound to uuid %q and the access names no uuid; set Access.UUID to the client's uuid",
+			t.AuthorizedUUID)
+	} else {
+		reason = fmt.Sprintf("token is bound to uuid %q, not %q; use it only from a client with uuid %q, or grant a token authorized for %q",
+			t.AuthorizedUUID, a.UUID, t.AuthorizedUUID, a.UUID)
+	}
+	return &DeniedError{Access: a, Reason: reason, sentinels: []error{ErrUUIDMismatch, ErrPermissionDenied}}
 }
 
 // verdict is the outcome of evaluate.
@@ -105,89 +129,80 @@ type verdict struct {
 	hasPattern bool       // pattern is set
 	granted    Permission // what the entry or pattern grants
 	shadowed   string     // with a denying entry: a pattern that would have allowed
-	invalid    []string   // patterns that are not valid RE2
+	// Patterns that would grant the bits but could not be checked: not
+	// valid RE2, or too complex (and why).
+	invalid, complex patternList
+	complexWhy       error
+	set              *authz.Set // the token's patterns, judged
+	ti               int        // the index of the type's patterns in set
 }
 
-// evaluate decides an access. With explain it also looks at every pattern,
-// in sorted order, to say which came closest.
-func (t *Token) evaluate(rt ResourceType, name string, p Permission, explain bool) verdict {
+// patternList counts patterns and keeps the first few, in text order.
+type patternList struct {
+	n     int
+	first []string
+}
+
+func (l *patternList) add(pat string) {
+	if l.n++; len(l.first) < 3 {
+		l.first = append(l.first, pat)
+	}
+}
+
+// evaluate decides an access as Allows does, and says which entry or
+// pattern decided or came closest, looking at the patterns in text order.
+func (t *Token) evaluate(rt ResourceType, name string, p Permission) verdict {
 	var v verdict
 	res, ok := t.Resources.forType(rt)
 	if !ok || p == 0 {
 		return v
 	}
-	pats, _ := t.Patterns.forType(rt)
+	maps := t.Patterns.checked()
+	ti := typeIndex(rt)
 	if bits, found := res[name]; found {
 		v.hasEntry, v.granted, v.allowed = true, bits, bits.Has(p)
-		if v.allowed || !explain {
-			return v
-		}
-		for _, pat := range sortedPatterns(pats) {
-			if bits := pats[pat]; bits.Has(p) {
-				if m, valid := matchWhole(pat, name); valid && m {
-					v.shadowed = pat
-					break
-				}
+		if !v.allowed {
+			if e := authz.Match(authz.Current(t.compiled, &maps), ti, maps[ti], name, p); e != nil {
+				v.shadowed = e.Source()
 			}
 		}
 		return v
 	}
-	if !explain {
-		for pat, bits := range pats {
-			if !bits.Has(p) {
-				continue
-			}
-			if m, _ := matchWhole(pat, name); m {
-				v.allowed, v.pattern, v.hasPattern, v.granted = true, pat, true, bits
-				return v
-			}
-		}
-		return v
-	}
-	for _, pat := range sortedPatterns(pats) {
-		bits := pats[pat]
-		m, valid := matchWhole(pat, name)
-		if !valid {
-			if bits.Has(p) { // it might allow the access on the service
-				v.invalid = append(v.invalid, pat)
-			}
-			continue
-		}
-		if !m {
-			continue
-		}
-		if bits.Has(p) {
-			v.allowed, v.pattern, v.hasPattern, v.granted = true, pat, true, bits
-			return v
-		}
-		// Keep the matching pattern that lacks the fewest requested bits.
-		if !v.hasPattern || bitCount(p&^bits) < bitCount(p&^v.granted) {
-			v.pattern, v.hasPattern, v.granted = pat, true, bits
-		}
-	}
+	set := authz.Scan(t.compiled, &maps, ti, func() { v = verdict{} }, func(e *authz.Entry, bits Permission) bool {
+		return v.consider(e, bits, name, p)
+	})
+	v.set, v.ti = set, ti
 	return v
 }
 
-// matchWhole reports whether the RE2 pattern matches all of name, and
-// whether the pattern is valid RE2. Leftmost-longest matching finds a match
-// of the whole name whenever one exists, without rewriting the pattern.
-func matchWhole(pattern, name string) (matched, valid bool) {
-	re, err := regexp.Compile(pattern)
-	if err != nil {
-		return false, false
+// consider takes one pattern into the verdict; it reports whether the
+// pattern allows the access.
+func (v *verdict) consider(e *authz.Entry, bits Permission, name string, p Permission) bool {
+	switch e.Status() {
+	case authz.Invalid:
+		if bits.Has(p) { // it might allow the access on the service
+			v.invalid.add(e.Source())
+		}
+		return false
+	case authz.TooComplex:
+		if bits.Has(p) {
+			v.complex.add(e.Source())
+			v.complexWhy = cmp.Or(v.complexWhy, e.Err())
+		}
+		return false
 	}
-	re.Longest()
-	loc := re.FindStringIndex(name)
-	return loc != nil && loc[0] == 0 && loc[1] == len(name), true
-}
-
-func sortedPatterns(m map[string]Permission) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+	if !e.Match(name) {
+		return false
 	}
-	slices.Sort(out)
-	return out
+	if bits.Has(p) {
+		v.allowed, v.pattern, v.hasPattern, v.granted = true, e.Source(), true, bits
+		return true
+	}
+	// Keep the matching pattern that lacks the fewest requested bits.
+	if !v.hasPattern || bitCount(p&^bits) < bitCount(p&^v.granted) {
+		v.pattern, v.hasPattern, v.granted = e.Source(), true, bits
+	}
+	return false
 }
 
 func bitCount(p Permission) int {
@@ -228,131 +243,79 @@ func (t *Token) denial(a Access, v *verdict) *DeniedError {
 		grant(e.Missing, strconv.Quote(a.Name)+" or on a pattern that matches it")
 	default:
 		e.Missing = a.Permission
-		t.noMatch(b, e, a, what)
+		t.noMatch(b, e, a, v, what)
 		grant(e.Missing, strconv.Quote(a.Name))
 	}
 	if rest := a.Permission &^ allowed; rest != 0 && allowed != 0 {
 		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type, allowed, rest)
 	}
-	if len(v.invalid) > 0 {
-		fmt.Fprintf(b, "; %s not valid RE2, so it could not be checked: %s",
-			plural(len(v.invalid), "a pattern that would grant it is", "patterns that would grant it are"), quoteList(v.invalid, 3))
+	if v.invalid.n > 0 {
+		fmt.Fprintf(b, "; %s not valid RE2, so %s: %s", wouldGrant(v.invalid.n), plural(v.invalid.n, "it", "they")+" could not be checked",
+			quoteList(v.invalid.first, v.invalid.n))
+	}
+	if v.complex.n > 0 {
+		e.sentinels = []error{ErrPatternTooComplex, ErrPermissionDenied}
+		fmt.Fprintf(b, "; %s too complex to check locally (%v), so the service may allow what pam denies: %s",
+			wouldGrant(v.complex.n), v.complexWhy, quoteList(v.complex.first, v.complex.n))
 	}
 	e.Reason = b.String()
 	return e
 }
 
+// wouldGrant begins a sentence about n patterns that would grant an access.
+func wouldGrant(n int) string {
+	if n == 1 {
+		return "a pattern that would grant it is"
+	}
+	return strconv.Itoa(n) + " patterns that would grant it are"
+}
+
 // noMatch explains a name that no entry and no pattern matches.
-func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, what string) {
+func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, v *verdict, what string) {
 	res, _ := t.Resources.forType(a.Type)
 	pats, _ := t.Patterns.forType(a.Type)
-	if len(res) == 0 && len(pats) == 0 {
+	switch {
+	case len(res) == 0 && len(pats) == 0:
 		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type, a.Permission, what)
-	} else {
+	case v.complex.n > 0:
+		fmt.Fprintf(b, "no entry or pattern that can be checked locally matches %s", what)
+	default:
 		fmt.Fprintf(b, "no entry or pattern in the token matches %s", what)
-		e.Candidates = nearest(a.Name, res, pats, 3)
-		if len(e.Candidates) > 0 {
-			b.WriteString(" (nearest: ")
-			for i, c := range e.Candidates {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				if bits, isEntry := res[c]; isEntry {
-					fmt.Fprintf(b, "%s %q grants %s", a.Type.singular(), c, bits)
-				} else {
-					fmt.Fprintf(b, "pattern %q grants %s", c, pats[c])
-				}
-			}
-			b.WriteString(")")
+	}
+	if len(res)+len(pats) > 0 {
+		var es []authz.Entry
+		if !v.set.Over() { // none of its patterns is a better guess than another
+			es = v.set.Entries(v.ti)
 		}
+		e.Candidates = nearest(a.Name, res, es, 3)
+		writeCandidates(b, e.Candidates, a.Type, res, pats)
 	}
 	// The right name under another type is a common mistake.
 	for _, rt := range [...]ResourceType{Channel, ChannelGroup, UUID} {
 		m, _ := t.Resources.forType(rt)
-		if bits, ok := m[a.Name]; ok && rt != wireType(a.Type) {
+		if bits, ok := m[a.Name]; ok && typeIndex(rt) != typeIndex(a.Type) {
 			fmt.Fprintf(b, "; the token does grant %s on %s %q: is the resource type right?", bits, rt.singular(), a.Name)
 		}
 	}
 }
 
-// nearest returns up to n names and patterns close to name, nearest
-// first: exact names by edit distance, patterns by the distance between
-// their literal prefix and the start of name (an unanchored pattern whose
-// literal occurs in name counts as near). Candidates further than half the
-// name's length (at least 2) are left out.
-func nearest(name string, res, pats map[string]Permission, n int) []string {
-	type cand struct {
-		s string
-		d int
+// writeCandidates writes " (nearest: …)" for the candidates, if any.
+func writeCandidates(b *strings.Builder, cands []string, rt ResourceType, res, pats map[string]Permission) {
+	if len(cands) == 0 {
+		return
 	}
-	limit := max(2, len(name)/2)
-	var cands []cand
-	for k := range res {
-		if d := editDistance(name, k); d <= limit {
-			cands = append(cands, cand{k, d})
+	b.WriteString(" (nearest: ")
+	for i, c := range cands {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if bits, isEntry := res[c]; isEntry {
+			fmt.Fprintf(b, "%s %q grants %s", rt.singular(), c, bits)
+		} else {
+			fmt.Fprintf(b, "pattern %q grants %s", c, pats[c])
 		}
 	}
-	for k := range pats {
-		if _, dup := res[k]; dup {
-			continue
-		}
-		if d := patternDistance(name, k); d <= limit {
-			cands = append(cands, cand{k, d})
-		}
-	}
-	slices.SortFunc(cands, func(x, y cand) int {
-		if x.d != y.d {
-			return x.d - y.d
-		}
-		return strings.Compare(x.s, y.s)
-	})
-	out := make([]string, 0, min(n, len(cands)))
-	for i := 0; i < len(cands) && i < n; i++ {
-		out = append(out, cands[i].s)
-	}
-	return out
-}
-
-// patternDistance says how near a pattern that did not match name came.
-func patternDistance(name, pat string) int {
-	re, err := regexp.Compile(pat)
-	if err != nil {
-		return editDistance(name, strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$"))
-	}
-	prefix, _ := re.LiteralPrefix()
-	if len(prefix) < 3 { // too short to say much
-		return editDistance(name, strings.TrimSuffix(strings.TrimPrefix(pat, "^"), "$"))
-	}
-	if !strings.HasPrefix(pat, "^") && strings.Contains(name, prefix) {
-		return 1
-	}
-	return 1 + editDistance(name[:min(len(name), len(prefix))], prefix)
-}
-
-// editDistance is the Levenshtein distance between the first 64 bytes of a
-// and b, which bounds its cost on hostile tokens.
-func editDistance(a, b string) int {
-	const limit = 64
-	a, b = a[:min(len(a), limit)], b[:min(len(b), limit)]
-	var rowBuf [limit + 1]int
-	row := rowBuf[:len(b)+1]
-	for j := range row {
-		row[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		prev := row[0]
-		row[0] = i
-		for j := 1; j <= len(b); j++ {
-			cur := row[j]
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			row[j] = min(row[j]+1, row[j-1]+1, prev+cost)
-			prev = cur
-		}
-	}
-	return row[len(b)]
+	b.WriteString(")")
 }
 
 func plural(n int, one, many string) string {
@@ -362,17 +325,18 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-func quoteList(items []string, max int) string {
+// quoteList quotes items, the first of total, and says how many more
+// there are.
+func quoteList(items []string, total int) string {
 	var b strings.Builder
 	for i, s := range items {
-		if i == max {
-			fmt.Fprintf(&b, " and %d more", len(items)-max)
-			break
-		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		b.WriteString(strconv.Quote(s))
+	}
+	if more := total - len(items); more > 0 {
+		fmt.Fprintf(&b, " and %d more", more)
 	}
 	return b.String()
 }

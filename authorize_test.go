@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -98,7 +99,7 @@ func TestAllows(t *testing.T) {
 
 func TestAllowsVectors(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	assert.True(t, tok.Allows(pam.Channel, "channel-1", pam.Read|pam.Write|pam.Join))
 	assert.True(t, tok.Allows(pam.Channel, "channel-anything", pam.Write))
@@ -112,7 +113,7 @@ func TestAllowsVectors(t *testing.T) {
 
 	// tok41's patterns are globs ("some_*"): as RE2 whole-name matches they
 	// mean "some" followed by underscores.
-	tok, err = pam.ParseToken(tokVectorByID(t, "tok41").Token)
+	tok, err = pam.ParseToken(vectors.TokenByID(t, "tok41").Token)
 	require.NoError(t, err)
 	assert.True(t, tok.Allows(pam.Channel, "some__", pam.Read))
 	assert.False(t, tok.Allows(pam.Channel, "some_thing", pam.Read))
@@ -293,7 +294,7 @@ func TestAuthorizeUnboundToken(t *testing.T) {
 // its signature.
 func TestAuthorizeNeverLeaksToken(t *testing.T) {
 	t.Parallel()
-	v := tokVectorByID(t, "tok01")
+	v := vectors.TokenByID(t, "tok01")
 	tok, err := pam.ParseToken(v.Token)
 	require.NoError(t, err)
 	sig := base64.RawURLEncoding.EncodeToString(tok.Signature)
@@ -308,4 +309,17 @@ func TestAuthorizeNeverLeaksToken(t *testing.T) {
 		assert.NotContains(t, err.Error(), sig)
 	}
 	assert.True(t, errors.Is(tok.Authorize(pam.Access{Name: "channel-1", Permission: pam.Read}), pam.ErrTokenExpired))
+}
+
+// TestAuthorizeExpiredOneMinute: a one-minute token's denial says "1
+// minute", not "1 minutes".
+func TestAuthorizeExpiredOneMinute(t *testing.T) {
+	t.Parallel()
+	for ttl, says := range map[time.Duration]string{time.Minute: "for 1 minute)", 2 * time.Minute: "for 2 minutes)"} {
+		tok := authToken()
+		tok.TTL = ttl
+		err := tok.Authorize(pam.Access{Type: pam.Channel, Name: "lobby", Permission: pam.Read, UUID: "alice", At: authIssued.Add(time.Hour)})
+		require.ErrorIs(t, err, pam.ErrTokenExpired)
+		assert.Contains(t, err.Error(), says)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -42,7 +43,7 @@ type grantFile struct {
 
 func loadGrantFile(t *testing.T) grantFile {
 	var f grantFile
-	loadJSON(t, "testdata/grant_bodies.json", &f)
+	vectors.Load(t, "grant_bodies.json", &f)
 	require.NotEmpty(t, f.Grants)
 	require.NotEmpty(t, f.Revokes)
 	return f

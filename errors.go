@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -42,7 +43,35 @@ var (
 	ErrUUIDMismatch = errors.New("authorized uuid mismatch")
 	// ErrPermissionDenied: the token does not grant the requested access.
 	ErrPermissionDenied = errors.New("permission denied")
+	// ErrRateLimited: a [GrantCache] sent no grant because its client-side
+	// limit ([CacheConfig.GrantsPerSecond]) was reached and the caller's
+	// context could not wait for the next free slot. [TokenHandler] answers
+	// it with 429 and Retry-After.
+	ErrRateLimited = errors.New("local rate limit reached")
+	// ErrUnauthenticated: what the authorize function given to
+	// [TokenHandler] returns, wrapped or not, when the caller has not proved
+	// who it is; the handler answers 401. On a device, the error
+	// [HTTPTokenSource] returns for a 401 matches it too.
+	ErrUnauthenticated = errors.New("unauthenticated")
 )
+
+// ErrPatternTooComplex: [Token.Authorize] denied an access that a pattern
+// too complex to check locally might allow; the service may allow it. A
+// pattern is too complex when it is over 1024 bytes, costly to parse
+// (Unicode classes, wide ranges under (?i)) or compiles to more than 1000
+// instructions, or when the token's patterns are over a total budget
+// together; pam never matches such patterns, which bounds what a forged
+// token can cost. It wraps [ErrPermissionDenied].
+var ErrPatternTooComplex error = &derivedError{"pattern too complex to check locally", ErrPermissionDenied}
+
+// derivedError is a sentinel that is also another one.
+type derivedError struct {
+	msg    string
+	parent error
+}
+
+func (e *derivedError) Error() string { return e.msg }
+func (e *derivedError) Unwrap() error { return e.parent }
 
 // maxErrorBody bounds how much of a response body an [APIError] keeps.
 const maxErrorBody = 4 << 10
@@ -245,7 +274,7 @@ func decodeAPIError(status int, body []byte) *APIError {
 // DeniedError is a denial from [Token.Authorize]. Its message starts with
 // "pam: " and says why, in words; the fields carry the same facts for
 // programs. It wraps [ErrPermissionDenied] and, as the case may be,
-// [ErrTokenExpired] or [ErrUUIDMismatch].
+// [ErrTokenExpired], [ErrUUIDMismatch] or [ErrPatternTooComplex].
 type DeniedError struct {
 	// Access is the access that was denied, with At filled in.
 	Access Access
@@ -333,4 +362,49 @@ func optionError(option, format string, args ...any) error {
 // "pam: token source: <cause>".
 func sourceError(err error) error {
 	return &opError{op: "token source", err: err}
+}
+
+// rateLimitError is [ErrRateLimited] with the wait the caller could not
+// afford, which [TokenHandler] turns into Retry-After.
+type rateLimitError struct {
+	wait time.Duration
+	rate float64
+}
+
+func (e *rateLimitError) Error() string {
+	return fmt.Sprintf("local rate limit reached: the next grant may be sent in %v, after the context's deadline; retry later or raise CacheConfig.GrantsPerSecond (now %g)",
+		e.wait.Round(time.Millisecond), e.rate)
+}
+
+func (e *rateLimitError) Unwrap() error { return ErrRateLimited }
+
+// retryAfter is the wait in whole seconds, at least 1, for a Retry-After
+// header.
+func (e *rateLimitError) retryAfter() int64 {
+	return max(1, int64(math.Ceil(e.wait.Seconds())))
+}
+
+// endpointError is a token endpoint's answer other than 200, as
+// [HTTPTokenSource] reads it.
+type endpointError struct {
+	status int
+	text   string // the answer's "error", bounded; "" if none
+}
+
+func (e *endpointError) Error() string {
+	msg := "answered " + strconv.Itoa(e.status)
+	if st := http.StatusText(e.status); st != "" {
+		msg += " " + st
+	}
+	if e.text != "" {
+		msg += ": " + e.text
+	}
+	return msg
+}
+
+// Is matches [ErrUnauthenticated] for a 401 and [ErrPermissionDenied] for a
+// 403.
+func (e *endpointError) Is(target error) bool {
+	return (target == ErrUnauthenticated && e.status == http.StatusUnauthorized) ||
+		(target == ErrPermissionDenied && e.status == http.StatusForbidden)
 }

@@ -3,12 +3,10 @@ package pam
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,13 +149,6 @@ func verifySignature(t *testing.T, keys Keys, c captured) {
 }
 
 const grantOK = `{"data":{"message":"Success","token":"qEF2AkF0GmEI03xDdHRsGDxDcmVz"},"service":"Access Manager","status":200}`
-
-func loadJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, v))
-}
 
 // fixedClock returns a clock stopped at unix seconds.
 func fixedClock(unix int64) func() time.Time {

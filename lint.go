@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"regexp"
 	"regexp/syntax"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/pamkit/pam/internal/authz"
+	"github.com/pamkit/pam/internal/lintfix"
 	"github.com/pamkit/pam/internal/tokencodec"
 )
 
@@ -159,7 +160,7 @@ func lintName(ws []Warning, rt ResourceType, name string) []Warning {
 	if !strings.ContainsAny(name, "*^$") {
 		return ws
 	}
-	fix := globToRegexp(name)
+	fix := lintfix.Glob(name)
 	if strings.HasPrefix(name, "^") || strings.HasSuffix(name, "$") {
 		fix = name
 	}
@@ -174,29 +175,23 @@ func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
 	add := func(code, msg string) {
 		ws = append(ws, Warning{Type: rt, Pattern: true, Name: pat, Code: code, Message: what + " " + msg})
 	}
-	fix := anchor(pat)
+	fix := lintfix.Anchor(pat)
 	if looksLikeGlob(pat) {
-		fix = globToRegexp(pat)
+		fix = lintfix.Glob(pat)
 		add(LintGlobPattern, fmt.Sprintf("looks like a glob, but patterns are regular expressions: "+
 			"%q repeats only the character before it; to match names like %q write %q",
-			"*", strings.ReplaceAll(pat, "*", "…"), globToRegexp(pat)))
+			"*", strings.ReplaceAll(pat, "*", "…"), lintfix.Glob(pat)))
 	}
 	if !strings.HasPrefix(pat, "^") || !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
 		add(LintUnanchoredPattern, fmt.Sprintf("is not anchored with ^ and $: it may match more names than intended "+
 			"(\"room\" could match \"my-room-2\"), and the service and Token.Allows, which matches whole names, "+
 			"may disagree about it; write %q", fix))
 	}
-	re, err := syntax.Parse(pat, syntax.Perl)
-	if err != nil {
+	if st, err := authz.Check(pat); st == authz.Invalid {
 		add(LintInvalidRegexp, fmt.Sprintf("does not compile as a Go RE2 regular expression (%s); "+
 			"the service may reject it with \"Invalid RegExp\", and Token.Allows never matches it", regexpErrorCode(err)))
-		if hasCapturingGroup(pat) {
-			add(LintCapturingGroup, "has a capturing group, which the service rejects "+
-				"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
-		}
-		return ws
 	}
-	if hasCapture(re) {
+	if authz.HasCapture(pat) {
 		add(LintCapturingGroup, "has a capturing group, which the service rejects "+
 			"(\"Only non-capturing groups are allowed\"); write (?: instead of (")
 	}
@@ -210,37 +205,6 @@ func regexpErrorCode(err error) string {
 		return string(se.Code)
 	}
 	return err.Error()
-}
-
-func hasCapture(re *syntax.Regexp) bool {
-	if re.Op == syntax.OpCapture {
-		return true
-	}
-	for _, sub := range re.Sub {
-		if hasCapture(sub) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasCapturingGroup scans a pattern that does not parse for "(" not
-// followed by "?", outside character classes and escapes.
-func hasCapturingGroup(pat string) bool {
-	inClass := false
-	for i := 0; i < len(pat); i++ {
-		switch c := pat[i]; {
-		case c == '\\':
-			i++
-		case inClass:
-			inClass = c != ']'
-		case c == '[':
-			inClass = true
-		case c == '(' && (i+1 >= len(pat) || pat[i+1] != '?'):
-			return true
-		}
-	}
-	return false
 }
 
 // looksLikeGlob reports whether pat has a "*" that follows a plain
@@ -261,35 +225,6 @@ func looksLikeGlob(pat string) bool {
 		}
 	}
 	return false
-}
-
-// globToRegexp turns a glob (* and ?) into an anchored regular expression.
-func globToRegexp(glob string) string {
-	var b strings.Builder
-	b.WriteByte('^')
-	for _, part := range strings.SplitAfter(glob, "") {
-		switch part {
-		case "*":
-			b.WriteString(".*")
-		case "?":
-			b.WriteByte('.')
-		default:
-			b.WriteString(regexp.QuoteMeta(part))
-		}
-	}
-	b.WriteByte('$')
-	return b.String()
-}
-
-// anchor adds the ^ and $ a pattern lacks.
-func anchor(pat string) string {
-	if !strings.HasPrefix(pat, "^") {
-		pat = "^" + pat
-	}
-	if !strings.HasSuffix(pat, "$") || strings.HasSuffix(pat, `\$`) {
-		pat += "$"
-	}
-	return pat
 }
 
 // estimateTokenChars estimates the length of the token the request would

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -126,7 +127,7 @@ func TestLintLongToken(t *testing.T) {
 // request, linted, must estimate tok01's length.
 func TestLintEstimate(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	r := pam.NewTokenRequest(tok.TTL).AuthorizedUUID(tok.AuthorizedUUID)
 	for n, p := range tok.Resources.Channels {

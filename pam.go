@@ -28,6 +28,10 @@
 // [ReuseTokenSource] so that it is asked only near expiry, once however many
 // requests are waiting.
 //
+// Servers that hand tokens to devices put a [GrantCache] in front of the
+// client (identical grants share one token and one call to the service) and
+// serve them with [TokenHandler]; devices fetch them with [HTTPTokenSource].
+//
 // Without [WithHTTPClient], requests go through pam's own transport (never
 // http.DefaultTransport), shared by all clients and built for many requests
 // in flight to one origin: up to 256 idle connections kept for reuse
@@ -51,7 +55,9 @@
 // them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
 // revoke.go, request.go (sign, send, classify, retry) and clock.go; then
 // token.go, authorize.go, permissions.go, errors.go, transport.go,
-// tokensource.go and log.go.
+// tokensource.go, log.go and httpclient.go (the default HTTP client); and
+// token vending: grantcache.go (with
+// grantcache_flight.go and ratelimit.go) and tokenhandler.go.
 package pam
 
 import (

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pamkit/pam/internal/sign"
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -50,7 +51,7 @@ type sigFile struct {
 
 func loadSigFile(t *testing.T) sigFile {
 	var f sigFile
-	loadJSON(t, "testdata/signatures.json", &f)
+	vectors.Load(t, "signatures.json", &f)
 	require.NotEmpty(t, f.SDK)
 	require.NotEmpty(t, f.Derived)
 	require.NotEmpty(t, f.Table.Rows)

@@ -8,15 +8,19 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/pamkit/pam/internal/authz"
 	"github.com/pamkit/pam/internal/tokencodec"
 )
 
 // Token is a decoded Access Manager v3 token: what it grants, to whom, and
 // for how long. Get one with [ParseToken]; no [Client] or network is needed.
+//
+// A Token keeps its patterns compiled in an unexported field, shared by its
+// copies, so reflect.DeepEqual may tell apart two tokens with the same
+// fields once one of them has been used; compare the fields instead.
 type Token struct {
 	// Version is the token format version; ParseToken accepts only 2.
 	Version int
@@ -41,6 +45,11 @@ type Token struct {
 	// Signature is the service's signature over the token, opaque to
 	// clients.
 	Signature []byte
+
+	// compiled keeps the patterns compiled, for Allows and Authorize;
+	// nil in a Token built in code. Copies of the Token share it, which is
+	// right since it is keyed by the patterns themselves.
+	compiled *authz.TokenCache
 }
 
 // Grants maps names (or patterns) to permissions for each resource type. A
@@ -62,14 +71,28 @@ type Grants struct {
 // User a uuid on the wire. ok is false for an unknown type.
 func (g *Grants) forType(rt ResourceType) (m map[string]Permission, ok bool) {
 	switch rt {
-	case Channel, Space:
-		return g.Channels, true
-	case ChannelGroup:
-		return g.ChannelGroups, true
-	case UUID, User:
-		return g.UUIDs, true
+	case Channel, Space, ChannelGroup, UUID, User:
+		return g.checked()[typeIndex(rt)], true
 	}
 	return nil, false
+}
+
+// checked returns the maps the service checks, in the order of the
+// authorization engine's types: channels, channel groups, uuids.
+func (g *Grants) checked() [authz.Types]map[string]Permission {
+	return [authz.Types]map[string]Permission{g.Channels, g.ChannelGroups, g.UUIDs}
+}
+
+// typeIndex returns the index of rt's map in checked: Space is a channel
+// and User a uuid on the wire. An unknown type is 0.
+func typeIndex(rt ResourceType) int {
+	switch rt {
+	case ChannelGroup:
+		return 1
+	case UUID, User:
+		return 2
+	}
+	return 0
 }
 
 // maxUnix is 9999-12-31T23:59:59Z: tokens must expire before year 10000, so
@@ -104,11 +127,12 @@ func parseToken(token string) (*Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformedToken, err)
 	}
-	// The Token and its signature (32 bytes from the service) are one
-	// allocation.
+	// The Token, its signature (32 bytes from the service) and the room
+	// for its compiled patterns are one allocation.
 	ts := new(struct {
-		tok Token
-		sig [32]byte
+		tok      Token
+		sig      [32]byte
+		compiled authz.TokenCache
 	})
 	ct := tokencodec.TokenOf[Permission]{Sig: ts.sig[:0:len(ts.sig)]}
 	if err := tokencodec.DecodeInto(string(raw), &ct); err != nil {
@@ -134,6 +158,7 @@ func parseToken(token string) (*Token, error) {
 			Spaces: ct.Pat.Spc, Users: ct.Pat.Usr},
 		Meta:      ct.Meta,
 		Signature: ct.Sig,
+		compiled:  &ts.compiled,
 	}
 	return &ts.tok, nil
 }
@@ -219,7 +244,8 @@ func (t Token) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the shape MarshalJSON writes; expires_at is ignored,
 // since it follows from timestamp and ttl. Empty maps become nil, as
 // ParseToken leaves them, and meta numbers become int64 (uint64 when too
-// big) or, with a fraction or exponent, float64.
+// big) or, with a fraction or exponent (or "-0"), float64; a number beyond
+// float64, or meta nested deeper than a token can hold, is an error.
 func (t *Token) UnmarshalJSON(data []byte) error {
 	var j tokenJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -241,40 +267,16 @@ func (t *Token) UnmarshalJSON(data []byte) error {
 		Resources: j.Resources.grants(),
 		Patterns:  j.Patterns.grants(),
 		Signature: sig,
+		compiled:  new(authz.TokenCache),
 	}
 	if len(j.Meta) > 0 {
-		fromJSONValue(j.Meta)
+		if _, err := tokencodec.FromJSON(j.Meta, tokencodec.MaxMetaNesting); err != nil {
+			return opErr("token JSON", fmt.Errorf("meta %w", err))
+		}
 		t.Meta = j.Meta
 	}
 	if j.AuthorizedUUID != nil {
 		t.AuthorizedUUID = *j.AuthorizedUUID
 	}
 	return nil
-}
-
-// fromJSONValue turns json.Number values into int64, uint64 or float64.
-func fromJSONValue(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		s := string(x)
-		if s != "-0" && !strings.ContainsAny(s, ".eE") {
-			if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-				return i
-			}
-			if u, err := strconv.ParseUint(s, 10, 64); err == nil {
-				return u
-			}
-		}
-		f, _ := x.Float64()
-		return f
-	case []any:
-		for i := range x {
-			x[i] = fromJSONValue(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = fromJSONValue(x[k])
-		}
-	}
-	return v
 }

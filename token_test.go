@@ -7,57 +7,17 @@ import (
 	"errors"
 	"flag"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// tokVector is one entry of testdata/tokens.json (../shared/vectors).
-type tokVector struct {
-	ID        string `json:"id"`
-	Token     string `json:"token"`
-	Decodable bool   `json:"decodable"`
-	Decoded   *struct {
-		Version        int                                  `json:"version"`
-		Timestamp      int64                                `json:"timestamp"`
-		TTL            int64                                `json:"ttl"`
-		AuthorizedUUID *string                              `json:"authorized_uuid"`
-		Resources      map[string]map[string]pam.Permission `json:"resources"`
-		Patterns       map[string]map[string]pam.Permission `json:"patterns"`
-		Meta           map[string]any                       `json:"meta"`
-		SignatureHex   string                               `json:"signature_hex"`
-	} `json:"decoded"`
-}
-
-func tokVectors(t testing.TB) []tokVector {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "tokens.json"))
-	require.NoError(t, err)
-	var f struct {
-		Tokens []tokVector `json:"tokens"`
-	}
-	require.NoError(t, json.Unmarshal(b, &f))
-	require.NotEmpty(t, f.Tokens)
-	return f.Tokens
-}
-
-func tokVectorByID(t testing.TB, id string) tokVector {
-	t.Helper()
-	for _, v := range tokVectors(t) {
-		if v.ID == id {
-			return v
-		}
-	}
-	t.Fatalf("no vector %s", id)
-	return tokVector{}
-}
 
 // grantsByWireName returns the grants keyed as the vectors key them, with
 // absent maps as empty ones.
@@ -74,12 +34,14 @@ func grantsByWireName(g pam.Grants) map[string]map[string]pam.Permission {
 	return out
 }
 
-func vectorGrants(m map[string]map[string]pam.Permission) map[string]map[string]pam.Permission {
+// vectorGrants returns a vector's grants as Permissions, with absent maps
+// as empty ones.
+func vectorGrants(m map[string]map[string]uint32) map[string]map[string]pam.Permission {
 	out := map[string]map[string]pam.Permission{}
 	for _, k := range []string{"channels", "groups", "uuids", "spaces", "users"} {
 		out[k] = map[string]pam.Permission{}
 		for n, p := range m[k] {
-			out[k][n] = p
+			out[k][n] = pam.Permission(p)
 		}
 	}
 	return out
@@ -87,7 +49,7 @@ func vectorGrants(m map[string]map[string]pam.Permission) map[string]map[string]
 
 func TestParseTokenVectors(t *testing.T) {
 	t.Parallel()
-	for _, v := range tokVectors(t) {
+	for _, v := range vectors.Tokens(t) {
 		t.Run(v.ID, func(t *testing.T) {
 			t.Parallel()
 			tok, err := pam.ParseToken(v.Token)
@@ -100,8 +62,8 @@ func TestParseTokenVectors(t *testing.T) {
 			}
 			require.NoError(t, err)
 			want := v.Decoded
-			assert.Equal(t, want.Version, tok.Version)
-			assert.Equal(t, time.Unix(want.Timestamp, 0).UTC(), tok.IssuedAt)
+			assert.EqualValues(t, want.Version, tok.Version)
+			assert.Equal(t, time.Unix(int64(want.Timestamp), 0).UTC(), tok.IssuedAt)
 			assert.Equal(t, time.Duration(want.TTL)*time.Minute, tok.TTL)
 			if want.AuthorizedUUID == nil {
 				assert.Empty(t, tok.AuthorizedUUID)
@@ -145,7 +107,7 @@ func assertJSONFriendly(t *testing.T, v any) {
 
 func TestParseTokenMeta(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok28").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok28").Token)
 	require.NoError(t, err)
 	app := tok.Meta["app_data"].(map[string]any)
 	assert.Equal(t, "production", app["environment"])
@@ -162,7 +124,7 @@ func TestParseTokenMeta(t *testing.T) {
 func TestParseTokenForms(t *testing.T) {
 	t.Parallel()
 	for _, id := range []string{"tok01", "tok28", "tok48", "tok13"} { // 0, 1 and 2 padding characters
-		v := tokVectorByID(t, id)
+		v := vectors.TokenByID(t, id)
 		want, err := pam.ParseToken(v.Token)
 		require.NoError(t, err)
 		raw, err := base64.URLEncoding.DecodeString(v.Token)
@@ -286,7 +248,7 @@ func TestParseTokenHand(t *testing.T) {
 	t.Parallel()
 	tok, err := pam.ParseToken(tokenString(encodePairs(tokenPairs())))
 	require.NoError(t, err, "the hand-made base token parses")
-	want, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	want, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	want.Signature = []byte(strings.Repeat("s", 32))
 	assert.Equal(t, want, tok)
@@ -398,16 +360,15 @@ func hostileCases() []hostileCase {
 	}
 }
 
-// TestParseTokenHostile checks that each hostile input fails fast, with a
-// short message, without panicking.
+// TestParseTokenHostile checks that each hostile input fails with a short
+// message that names the problem, without panicking. (Its cost is bounded
+// by TestParseTokenHostileAllocs.)
 func TestParseTokenHostile(t *testing.T) {
 	t.Parallel()
 	for _, c := range hostileCases() {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			start := time.Now()
 			tok, err := pam.ParseToken(c.token)
-			elapsed := time.Since(start)
 			require.Error(t, err)
 			assert.Nil(t, tok)
 			assert.ErrorIs(t, err, c.is)
@@ -417,7 +378,6 @@ func TestParseTokenHostile(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "pam: "), err.Error())
 			assert.Contains(t, err.Error(), c.says)
 			assert.Less(t, len(err.Error()), 300, "short message: %s", err)
-			assert.Less(t, elapsed, 250*time.Millisecond)
 		})
 	}
 }
@@ -444,12 +404,12 @@ func TestParseTokenUnknownKeys(t *testing.T) {
 
 func TestTokenJSONGolden(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	got, err := json.MarshalIndent(tok, "", "  ")
 	require.NoError(t, err)
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "tok01.json")
+	golden := vectors.Path(t, "tok01.json")
 	if *updateGolden {
 		require.NoError(t, os.WriteFile(golden, got, 0o644))
 	}
@@ -465,7 +425,7 @@ func TestTokenJSONGolden(t *testing.T) {
 
 func TestTokenJSONShape(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok41").Token) // spaces and users, create-less
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok41").Token) // spaces and users, create-less
 	require.NoError(t, err)
 	b, err := json.Marshal(tok)
 	require.NoError(t, err)
@@ -479,7 +439,7 @@ func TestTokenJSONShape(t *testing.T) {
 	assert.Equal(t, map[string]any{"read": true, "write": true, "manage": true, "delete": true,
 		"get": true, "update": true, "join": true}, res["channels"].(map[string]any)["some_channel_id"])
 
-	tok, err = pam.ParseToken(tokVectorByID(t, "tok02").Token) // no uuid, no spaces or users
+	tok, err = pam.ParseToken(vectors.TokenByID(t, "tok02").Token) // no uuid, no spaces or users
 	require.NoError(t, err)
 	b, err = json.Marshal(tok)
 	require.NoError(t, err)
@@ -498,7 +458,7 @@ func TestTokenJSONShape(t *testing.T) {
 
 func TestTokenJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	for _, v := range tokVectors(t) {
+	for _, v := range vectors.Tokens(t) {
 		if !v.Decodable {
 			continue
 		}
@@ -519,7 +479,7 @@ func TestTokenJSONRoundTrip(t *testing.T) {
 
 func TestExpiry(t *testing.T) {
 	t.Parallel()
-	tok, err := pam.ParseToken(tokVectorByID(t, "tok01").Token)
+	tok, err := pam.ParseToken(vectors.TokenByID(t, "tok01").Token)
 	require.NoError(t, err)
 	issued := time.Date(2021, 8, 3, 5, 26, 20, 0, time.UTC)
 	assert.Equal(t, issued, tok.IssuedAt)
@@ -531,13 +491,7 @@ func TestExpiry(t *testing.T) {
 }
 
 func BenchmarkParseToken(b *testing.B) {
-	largest := tokVector{}
-	for _, v := range tokVectors(b) {
-		if v.Decodable && len(v.Token) > len(largest.Token) {
-			largest = v
-		}
-	}
-	for _, v := range []tokVector{tokVectorByID(b, "tok01"), largest} {
+	for _, v := range []vectors.Token{vectors.TokenByID(b, "tok01"), vectors.TokenByID(b, "largest")} {
 		b.Run(v.ID, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(v.Token)))
@@ -557,7 +511,7 @@ func BenchmarkParseToken(b *testing.B) {
 // within the defined ones, the JSON form re-parses to the same token, and
 // Authorize never allows what Allows refuses.
 func FuzzParseToken(f *testing.F) {
-	for _, v := range tokVectors(f) {
+	for _, v := range vectors.Tokens(f) {
 		f.Add(v.Token)
 		f.Add(strings.TrimRight(v.Token, "="))
 	}

@@ -9,16 +9,16 @@ package compare
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pamkit/pam/internal/vectors"
 
 	"github.com/pamkit/pam"
 	"github.com/pamkit/pam/pamtest"
@@ -29,48 +29,11 @@ import (
 // not verify signatures: the benchmarks measure each SDK's own overhead.
 var benchKeys = pam.Keys{Subscribe: "sub-c-bench", Publish: "pub-c-bench", Secret: "sec-c-bench"}
 
-// vectors holds the token vectors of ../testdata/tokens.json.
-var vectors = sync.OnceValues(func() (map[string]string, error) {
-	raw, err := os.ReadFile("../testdata/tokens.json")
-	if err != nil {
-		return nil, err
-	}
-	var f struct {
-		Tokens []struct {
-			ID        string `json:"id"`
-			Token     string `json:"token"`
-			Decodable bool   `json:"decodable"`
-		} `json:"tokens"`
-	}
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	largest := ""
-	for _, t := range f.Tokens {
-		if !t.Decodable {
-			continue
-		}
-		out[t.ID] = t.Token
-		if len(t.Token) > len(largest) {
-			largest = t.Token
-		}
-	}
-	out["largest"] = largest
-	return out, nil
-})
-
+// vector returns the token vector id of ../testdata/tokens.json, or the
+// longest decodable one for "largest".
 func vector(b *testing.B, id string) string {
 	b.Helper()
-	v, err := vectors()
-	if err != nil {
-		b.Fatal(err)
-	}
-	tok, ok := v[id]
-	if !ok {
-		b.Fatalf("no token vector %q", id)
-	}
-	return tok
+	return vectors.TokenByID(b, id).Token
 }
 
 // BenchmarkParse decodes the contract token (tok01) and the largest token

@@ -32,8 +32,21 @@
 //
 // Every response carries the service's Content-Type
 // (text/javascript; charset=UTF-8) and a Date header from the emulator's
-// clock ([WithClock]). State (revocations, the last 100 messages of each
-// channel) is in memory and safe for concurrent use.
+// clock ([WithClock]). State is in memory and safe for concurrent use, and
+// bounded whatever is sent to it:
+//
+//   - published messages: a publish whose channel and message, as sent
+//     (escaped), pass 32 KiB is answered 413 [0,"Message Too Large",…], as
+//     the service does; the emulator keeps the last 100 messages of each
+//     channel, and at most 32 MiB (counting each message's bytes, uuid and
+//     a fixed overhead) and 100,000 messages in all, dropping the oldest
+//     first;
+//   - revocations: each costs O(1), and a revocation is dropped once its
+//     token has expired (an expired token is refused as expired anyway);
+//   - tokens: a grant whose token would be longer than 32,764 characters is
+//     refused with 400 "Token too large" in the v3 error shape, so every
+//     token the emulator issues can be read back by it and by
+//     pam.ParseToken (32 KiB, with room for percent-encoded padding).
 //
 // Where the service's text is not recorded the emulator chooses its own
 // (see the README section "Testing your code with pamtest"): 400 "Invalid

@@ -2,34 +2,13 @@ package pamtest
 
 import (
 	"encoding/json"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/pamkit/pam/internal/tokencodec"
+	"github.com/pamkit/pam/internal/authz"
 )
-
-// Bounds on the published messages the emulator keeps.
-const (
-	maxMessagesPerChannel = 100
-	maxChannels           = 10000
-	maxHistoryChannels    = 500
-)
-
-// message is one published message.
-type message struct {
-	msg       json.RawMessage
-	timetoken int64
-	uuid      string
-}
-
-// channel keeps the most recent messages of one channel, oldest first.
-type channel struct {
-	msgs []message
-}
 
 // denial is why a token does not allow an access: a flat message, or (when
 // message is empty) the list of channels denied.
@@ -43,7 +22,8 @@ type denial struct {
 // keyset's signature, not be expired, not be revoked, be bound to the
 // request's uuid if bound to any, and grant the bits on each channel (an
 // exact entry decides when present, otherwise a pattern matching the whole
-// name). It returns nil when allowed.
+// name, as internal/authz decides for pam too). It returns nil when
+// allowed.
 func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 	token, _ := q.param("auth")
 	if token == "" {
@@ -64,9 +44,11 @@ func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 			return &denial{message: flatUUID}
 		}
 	}
+	maps := [authz.Types]map[string]uint32{t.Pat.Chan, t.Pat.Grp, t.Pat.UUID}
+	patterns := authz.Build(&h.patterns, &maps)
 	var denied []string
 	for _, ch := range chans {
-		if !h.allows(t, ch, perm) {
+		if !authz.Allows(patterns, 0, t.Res.Chan, t.Pat.Chan, ch, perm) {
 			denied = append(denied, ch)
 		}
 	}
@@ -74,19 +56,6 @@ func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 		return &denial{channels: denied}
 	}
 	return nil
-}
-
-// allows reports whether t grants perm on channel ch.
-func (h *handler) allows(t *tokencodec.Token, ch string, perm uint32) bool {
-	if bits, ok := t.Res.Chan[ch]; ok {
-		return bits&perm == perm
-	}
-	for _, re := range slices.Sorted(maps.Keys(t.Pat.Chan)) {
-		if t.Pat.Chan[re]&perm == perm && h.matchPattern(re, ch) {
-			return true
-		}
-	}
-	return false
 }
 
 // deny writes the service's 403 for d.
@@ -112,6 +81,10 @@ func (h *handler) publish(w http.ResponseWriter, q *request) {
 		writeFlatError(w, q.now, http.StatusBadRequest, "Publish", "Invalid Arguments")
 		return
 	}
+	if publishSize(q.segs) > maxPublishBytes {
+		h.tooLarge(w, q)
+		return
+	}
 	if d := h.authorize(q, []string{ch}, 2); d != nil {
 		deny(w, q, d)
 		return
@@ -127,28 +100,11 @@ func (h *handler) publish(w http.ResponseWriter, q *request) {
 	writeBody(w, q.now, http.StatusOK, []byte(`[1,"Sent","`+strconv.FormatInt(tt, 10)+`"]`))
 }
 
-// store appends m to the channel's history, dropping the oldest message
-// past the per-channel bound and an arbitrary channel past the channel
-// bound.
+// store keeps m as the newest message of channel ch.
 func (h *handler) store(ch string, m message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	c, ok := h.messages[ch]
-	if !ok {
-		if len(h.messages) >= maxChannels {
-			for k := range h.messages {
-				delete(h.messages, k)
-				break
-			}
-		}
-		c = &channel{}
-		h.messages[ch] = c
-	}
-	if len(c.msgs) >= maxMessagesPerChannel {
-		copy(c.msgs, c.msgs[1:])
-		c.msgs = c.msgs[:len(c.msgs)-1]
-	}
-	c.msgs = append(c.msgs, m)
+	h.messages.add(ch, m)
 }
 
 // historyItem is one message in a history answer.
@@ -201,11 +157,10 @@ func (h *handler) history(w http.ResponseWriter, q *request) {
 	out := historyOK{Status: http.StatusOK, Channels: map[string][]historyItem{}}
 	h.mu.Lock()
 	for _, ch := range chans {
-		c, ok := h.messages[ch]
-		if !ok {
+		msgs := h.messages.get(ch)
+		if msgs == nil {
 			continue
 		}
-		msgs := c.msgs
 		if len(msgs) > limit {
 			msgs = msgs[len(msgs)-limit:]
 		}

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/pamkit/pam/internal/authz"
 )
 
 // The service name every Access Manager body carries.
@@ -37,10 +39,15 @@ const (
 	msgInvalidMeta         = "Invalid meta"
 	msgInvalidUUID         = "Invalid uuid"
 	msgInvalidSubscribeKey = "Invalid subscribe key"
+	msgTokenTooLarge       = "Token too large"
 	detailUnknownKey       = "Specified key does not exist."
 	detailMissingSignature = "Signature is required."
 	detailMissingTimestamp = "Timestamp is required (Unix seconds)."
 	detailStaleTimestamp   = "Timestamp must be within 60 seconds of the server time."
+	// detailTooComplex starts the Invalid RegExp detail of a pattern over
+	// the limits pam checks locally (internal/authz), which the service
+	// may accept; the reason follows.
+	detailTooComplex = "Syntax error: pattern too complex for pam to check locally (pamtest refuses it): "
 
 	// Flat 403 messages of token enforcement.
 	flatExpired   = "Token is expired."
@@ -56,6 +63,11 @@ const (
 	detailForeign   = "Token was not issued for this keyset."
 	detailMissing   = "Token is missing."
 )
+
+// detailTooComplexTogether is the Invalid RegExp detail of patterns each
+// within the limits pam checks locally but over them together.
+var detailTooComplexTogether = "Syntax error: patterns too complex together for pam to check locally (pamtest refuses them): " +
+	"their parse cost and program sizes add up to more than " + strconv.Itoa(authz.MaxTokenCost) + " units."
 
 // detail is one entry of a v3 error's "details" list.
 type detail struct {

@@ -67,12 +67,29 @@ func (h *handler) grant(w http.ResponseWriter, q *request) {
 		fail(newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` cannot be stored in a token.", "permissions.meta", "body"))
 		return
 	}
+	if len(token) > maxTokenChars {
+		fail(newAPIError(http.StatusBadRequest, msgTokenTooLarge, tokenTooLargeDetail(len(token)), "permissions", "body"))
+		return
+	}
 	var ok grantOK
 	ok.Data.Message = "Success"
 	ok.Data.Token = token
 	ok.Service = serviceName
 	ok.Status = http.StatusOK
 	writeJSON(w, q.now, http.StatusOK, &ok)
+}
+
+// maxTokenChars is the longest token the emulator issues: the longest
+// token pam.ParseToken and the emulator itself read (32 KiB), less the four
+// characters its "=" padding grows by when percent-encoded as %3D. Every
+// token issued can so be read back, whichever way a client escapes it.
+const maxTokenChars = tokencodec.MaxTokenLen - 4
+
+// tokenTooLargeDetail says why a grant was refused for the size of its token.
+func tokenTooLargeDetail(n int) string {
+	return "The token would be " + strconv.Itoa(n) + " characters long; the emulator issues tokens of at most " +
+		strconv.Itoa(maxTokenChars) + " characters, which travel in request URLs. " +
+		"Grant fewer resources (a pattern can cover many), split the grant into several tokens, or keep less in meta."
 }
 
 // grantRequest is a validated grant body.
@@ -131,30 +148,28 @@ func parseGrant(body []byte, maxTTL int) (*grantRequest, *apiError) {
 	if total == 0 {
 		return nil, newAPIError(http.StatusBadRequest, msgNoPermissions, detailNoPermissions, "permissions", "body")
 	}
-	badRE := &apiError{status: http.StatusBadRequest, message: msgInvalidRegExp}
-	for _, tp := range grantTypes {
-		for re := range grantsOf(&g.pat, tp) {
-			if msg := checkPattern(re); msg != "" {
-				badRE.details = append(badRE.details, detail{msg, "permissions.patterns." + tp + "." + re, "body"})
-			}
-		}
-	}
-	if len(badRE.details) > 0 {
-		return nil, badRE.sortDetails()
+	if err := checkPatterns(&g.pat); err != nil {
+		return nil, err
 	}
 	if g.meta, err = parseMeta(p.Meta); err != nil {
 		return nil, err
 	}
-	if len(p.UUID) > 0 && !isNull(p.UUID) {
-		var u string
-		if json.Unmarshal(p.UUID, &u) != nil {
-			return nil, newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
-		}
-		if u != "" {
-			g.uuid, g.hasUUID = u, true
-		}
+	if g.uuid, g.hasUUID, err = parseUUID(p.UUID); err != nil {
+		return nil, err
 	}
 	return g, nil
+}
+
+// parseUUID reads permissions.uuid: absent, null or "" is no uuid.
+func parseUUID(raw json.RawMessage) (string, bool, *apiError) {
+	if len(raw) == 0 || isNull(raw) {
+		return "", false, nil
+	}
+	var u string
+	if json.Unmarshal(raw, &u) != nil {
+		return "", false, newAPIError(http.StatusBadRequest, msgInvalidUUID, "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")
+	}
+	return u, u != "", nil
 }
 
 // isNull reports whether raw is the JSON null.
@@ -252,7 +267,8 @@ func parseBits(raw json.RawMessage) (uint32, string) {
 }
 
 // parseMeta reads permissions.meta: absent or null is {}, anything else must
-// be an object. Numbers become int64, uint64 or float64.
+// be an object. Numbers become int64, uint64 or float64, as
+// tokencodec.Number says.
 func parseMeta(raw json.RawMessage) (map[string]any, *apiError) {
 	if len(raw) == 0 || isNull(raw) {
 		return map[string]any{}, nil
@@ -264,56 +280,15 @@ func parseMeta(raw json.RawMessage) (map[string]any, *apiError) {
 	if dec.Decode(&m) != nil || m == nil {
 		return nil, bad
 	}
-	v, why := convertNumbers(m, 0)
-	if why != "" {
-		return nil, newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` "+why, "permissions.meta", "body")
+	if _, err := tokencodec.FromJSON(m, maxMetaDepth); err != nil {
+		return nil, newAPIError(http.StatusBadRequest, msgInvalidMeta, "Unexpected value: `permissions.meta` "+err.Error()+".", "permissions.meta", "body")
 	}
-	return v.(map[string]any), nil
+	return m, nil
 }
 
-// maxMetaDepth bounds the nesting of meta, so tokens stay decodable.
+// maxMetaDepth bounds the nesting of meta's containers, so tokens stay
+// decodable.
 const maxMetaDepth = 8
-
-// convertNumbers replaces json.Number values with int64, uint64 or float64.
-// On failure it returns the end of the error sentence.
-func convertNumbers(v any, depth int) (any, string) {
-	if depth > maxMetaDepth {
-		return nil, "is nested too deeply."
-	}
-	switch x := v.(type) {
-	case json.Number:
-		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
-			return i, ""
-		}
-		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-			return u, ""
-		}
-		f, err := strconv.ParseFloat(string(x), 64)
-		if err != nil {
-			return nil, "holds a number out of range."
-		}
-		return f, ""
-	case map[string]any:
-		for k, e := range x {
-			c, why := convertNumbers(e, depth+1)
-			if why != "" {
-				return nil, why
-			}
-			x[k] = c
-		}
-		return x, ""
-	case []any:
-		for i, e := range x {
-			c, why := convertNumbers(e, depth+1)
-			if why != "" {
-				return nil, why
-			}
-			x[i] = c
-		}
-		return x, ""
-	}
-	return v, ""
-}
 
 // mint builds and signs a token: version 2, issued now, signed with
 // HMAC-SHA256 over the unsigned CBOR map with the keyset's secret key, and

@@ -83,6 +83,10 @@ func TestGrantErrors(t *testing.T) {
 			v3(400, "Invalid request body", "grant", "The request body is not a valid JSON object.", "body", "body")},
 		{"meta not an object", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"meta":[1]}}`, signedOpts{}, 400,
 			v3(400, "Invalid meta", "grant", "Unexpected value: `permissions.meta` must be an object.", "permissions.meta", "body")},
+		{"meta nested too deeply", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"meta":{"a":[[[[[[[[[1]]]]]]]]]}}}`, signedOpts{}, 400,
+			v3(400, "Invalid meta", "grant", "Unexpected value: `permissions.meta` is nested too deeply.", "permissions.meta", "body")},
+		{"meta number out of range", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"meta":{"a":1e400}}}`, signedOpts{}, 400,
+			v3(400, "Invalid meta", "grant", "Unexpected value: `permissions.meta` holds a number out of range.", "permissions.meta", "body")},
 		{"uuid not a string", `{"ttl":60,"permissions":{"resources":{"channels":{"a":1}},"uuid":7}}`, signedOpts{}, 400,
 			v3(400, "Invalid uuid", "grant", "Unexpected value: `permissions.uuid` must be a string.", "permissions.uuid", "body")},
 		{"wrong secret", grantBody(60, ch1, nil, nil, ""), signedOpts{secret: "sec-c-wrong"}, 403,
@@ -280,4 +284,95 @@ func TestMaxTTLOption(t *testing.T) {
 	require.True(t, errors.As(err, &apiErr))
 	assert.Equal(t, "Range should be 1 to 10 minute(s).", apiErr.Details[0].Message)
 	assert.PanicsWithValue(t, "pamtest: WithMaxTTL(0): the maximum ttl must be at least 1 minute", func() { NewHandler(WithMaxTTL(0)) })
+}
+
+// TestTokenSizeLimit: the emulator never issues a token it cannot read
+// back. A grant whose token would pass maxTokenChars is refused with 400 in
+// the v3 shape; one just under the limit is issued, and publish and revoke
+// accept it.
+func TestTokenSizeLimit(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, WithClock(func() time.Time { return fixedNow }))
+	metaToken := func(n int) string { // the token minted for a meta string of n bytes
+		g, e := parseGrant([]byte(grantBody(60, grants{"channels": {"a": 3}}, nil, map[string]any{"s": strings.Repeat("x", n)}, "")), defaultMaxTTL)
+		require.Nil(t, e)
+		tok, err := s.h.mint(g, fixedNow.Unix())
+		require.NoError(t, err)
+		return tok
+	}
+	// The longest meta string whose token still fits: four characters of
+	// token per three bytes of meta, then settle on the exact length.
+	fits := 30000
+	fits += (maxTokenChars - len(metaToken(fits))) * 3 / 4
+	for len(metaToken(fits)) > maxTokenChars {
+		fits--
+	}
+	for len(metaToken(fits+1)) <= maxTokenChars {
+		fits++
+	}
+	require.Greater(t, len(metaToken(fits)), maxTokenChars-4, "the boundary is found to the base64 quantum")
+
+	many := grants{"channels": {}}
+	for i := range 5000 {
+		many["channels"][fmt.Sprintf("channel-%04d", i)] = 1
+	}
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"5000 channels", grantBody(60, many, nil, nil, ""), false},
+		{"30 KB meta string", grantBody(60, grants{"channels": {"a": 3}}, nil, map[string]any{"s": strings.Repeat("x", 30000)}, ""), false},
+		{"one quantum over the limit", grantBody(60, grants{"channels": {"a": 3}}, nil, map[string]any{"s": strings.Repeat("x", fits+3)}, ""), false},
+		{"at the limit", grantBody(60, grants{"channels": {"a": 3}}, nil, map[string]any{"s": strings.Repeat("x", fits)}, ""), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := grantRaw(t, s, tt.body, signedOpts{})
+			if !tt.ok {
+				require.Equal(t, http.StatusBadRequest, r.status, string(r.body))
+				var e v3Error
+				require.NoError(t, json.Unmarshal(r.body, &e), string(r.body))
+				assert.Equal(t, "Token too large", e.Error.Message)
+				assert.Equal(t, "grant", e.Error.Source)
+				require.Len(t, e.Error.Details, 1)
+				assert.Equal(t, "permissions", e.Error.Details[0].Location)
+				assert.Contains(t, e.Error.Details[0].Message, "at most "+strconv.Itoa(maxTokenChars)+" characters")
+				return
+			}
+			require.Equal(t, http.StatusOK, r.status, string(r.body))
+			var ok grantOK
+			require.NoError(t, json.Unmarshal(r.body, &ok))
+			tok := ok.Data.Token
+			assert.LessOrEqual(t, len(tok), maxTokenChars)
+			_, err := pam.ParseToken(tok)
+			require.NoError(t, err, "the library reads it")
+			_, err = pam.ParseToken(strings.ReplaceAll(tok, "=", "%3D"))
+			require.NoError(t, err, "percent-encoded too")
+			p := publishRaw(t, s, "a", `1`, tok, "u")
+			assert.Equal(t, http.StatusOK, p.status, string(p.body))
+			rv := revokeRaw(t, s, tok, signedOpts{})
+			assert.Equal(t, http.StatusOK, rv.status, string(rv.body))
+			p = publishRaw(t, s, "a", `1`, tok, "u")
+			assert.Equal(t, bodyRevoked, string(p.body))
+		})
+	}
+}
+
+// TestTokenSizeLimitThroughLibrary: pam.Client sees the refusal as an
+// APIError, not as a token it cannot parse.
+func TestTokenSizeLimitThroughLibrary(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	req := pam.NewTokenRequest(time.Hour)
+	for i := range 5000 {
+		req.Channel(fmt.Sprintf("channel-%04d", i), pam.Read)
+	}
+	_, err := s.Client().GrantToken(t.Context(), req)
+	var apiErr *pam.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusBadRequest, apiErr.StatusCode)
+	assert.Equal(t, "Token too large", apiErr.Message)
+	assert.NotErrorIs(t, err, pam.ErrMalformedToken)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/authz"
 	"github.com/pamkit/pam/internal/sign"
 )
 
@@ -20,7 +21,8 @@ const timestampWindow = 60 * time.Second
 // maxBody bounds the grant body the emulator reads.
 const maxBody = 1 << 20
 
-// handler is the emulator. All its state is guarded by mu.
+// handler is the emulator. All its state is guarded by mu, but for the
+// pattern cache, which guards itself.
 type handler struct {
 	keys           pam.Keys
 	now            func() time.Time
@@ -28,10 +30,11 @@ type handler struct {
 	revokeDisabled bool
 
 	mu       sync.Mutex
-	revoked  map[[32]byte]int64  // signature of a revoked token → its expiry, Unix seconds
-	messages map[string]*channel // channel name → recent messages
-	lastTT   int64               // last timetoken handed out
-	patterns map[string]patternEntry
+	revoked  *revocations  // revoked tokens, by signature
+	messages *messageStore // recent published messages
+	lastTT   int64         // last timetoken handed out
+
+	patterns authz.Cache // the keyset's grant patterns, compiled; safe for concurrent use
 }
 
 // newUUID returns a random UUID string.
@@ -56,9 +59,8 @@ func newHandler(c *config) *handler {
 		now:            c.now,
 		maxTTL:         c.maxTTL,
 		revokeDisabled: c.revokeDisabled,
-		revoked:        make(map[[32]byte]int64),
-		messages:       make(map[string]*channel),
-		patterns:       make(map[string]patternEntry),
+		revoked:        newRevocations(),
+		messages:       newMessageStore(),
 	}
 }
 

@@ -2,8 +2,11 @@ package pamtest
 
 import (
 	"errors"
-	"regexp"
+	"net/http"
 	"regexp/syntax"
+
+	"github.com/pamkit/pam/internal/authz"
+	"github.com/pamkit/pam/internal/tokencodec"
 )
 
 // checkPattern judges a grant pattern the way the service does, as far as
@@ -12,13 +15,17 @@ import (
 // in the service's terms. Nested quantifiers ("++", "*+", "{2}+") give
 // "Syntax error: multiple repeat."; a capturing group gives the service's
 // non-capturing-group message. What RE2 cannot parse (lookarounds,
-// backreferences) is refused too, since the emulator could not enforce it.
-// It returns "" for a good pattern.
+// backreferences) is refused too, since the emulator could not enforce it,
+// and so is a pattern over the limits pam checks locally (see
+// [detailTooComplex]). It returns "" for a good pattern.
 func checkPattern(re string) string {
-	if _, err := syntax.Parse(re, syntax.Perl); err != nil {
+	switch st, err := authz.Check(re); st {
+	case authz.Invalid:
 		return "Syntax error: " + syntaxMessage(err) + "."
+	case authz.TooComplex:
+		return detailTooComplex + err.Error() + "."
 	}
-	if hasCapturingGroup(re) {
+	if authz.HasCapture(re) {
 		return detailNonCapturing
 	}
 	return ""
@@ -58,85 +65,25 @@ func syntaxMessage(err error) string {
 	return "invalid pattern"
 }
 
-// hasCapturingGroup reports whether re, which parses, opens a capturing
-// group: a "(" outside a character class that is not escaped and not
-// followed by "?" (or is followed by a named-group opener "?P<" or "?<").
-func hasCapturingGroup(re string) bool {
-	inClass := false
-	for i := 0; i < len(re); i++ {
-		c := re[i]
-		switch {
-		case c == '\\':
-			if i+1 < len(re) && re[i+1] == 'Q' { // \Q...\E is literal text
-				end := indexFrom(re, `\E`, i+2)
-				if end < 0 {
-					return false
-				}
-				i = end + 1
-				continue
-			}
-			i++ // skip the escaped character
-		case inClass:
-			if c == ']' {
-				inClass = false
-			}
-		case c == '[':
-			inClass = true
-			// A ']' right after '[' or '[^' is a literal, not the end.
-			if i+1 < len(re) && re[i+1] == '^' {
-				i++
-			}
-			if i+1 < len(re) && re[i+1] == ']' {
-				i++
-			}
-			// In "[[:alpha:]]" the loop takes the first ']' as the end of
-			// the class and the second as a literal; nothing lies between
-			// them, so the scan stays right.
-		case c == '(':
-			if i+1 >= len(re) || re[i+1] != '?' {
-				return true
-			}
-			rest := re[i+2:]
-			if len(rest) >= 2 && rest[0] == 'P' && rest[1] == '<' || len(rest) >= 1 && rest[0] == '<' {
-				return true
+// checkPatterns returns the Invalid RegExp error for the grant's patterns,
+// or nil: each one as checkPattern judges it, then, if all are good, the
+// patterns the emulator checks together, over the limit pam checks locally
+// for one token.
+func checkPatterns(pat *tokencodec.Grants) *apiError {
+	bad := &apiError{status: http.StatusBadRequest, message: msgInvalidRegExp}
+	for _, tp := range grantTypes {
+		for re := range grantsOf(pat, tp) {
+			if msg := checkPattern(re); msg != "" {
+				bad.details = append(bad.details, detail{msg, "permissions.patterns." + tp + "." + re, "body"})
 			}
 		}
 	}
-	return false
-}
-
-// indexFrom is strings.Index(s[from:], sub) as an index into s.
-func indexFrom(s, sub string, from int) int {
-	for i := from; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
+	if len(bad.details) == 0 {
+		maps := [authz.Types]map[string]uint32{pat.Chan, pat.Grp, pat.UUID}
+		if !authz.Build(new(authz.Cache), &maps).Over() {
+			return nil
 		}
+		bad.details = append(bad.details, detail{detailTooComplexTogether, "permissions.patterns", "body"})
 	}
-	return -1
-}
-
-// patternEntry is a compiled grant pattern, nil if it does not compile.
-type patternEntry struct{ re *regexp.Regexp }
-
-// maxPatterns bounds the compiled-pattern cache.
-const maxPatterns = 4096
-
-// matchPattern reports whether the pattern matches the whole name.
-func (h *handler) matchPattern(pattern, name string) bool {
-	h.mu.Lock()
-	e, ok := h.patterns[pattern]
-	h.mu.Unlock()
-	if !ok {
-		re, err := regexp.Compile(`^(?:` + pattern + `)$`)
-		if err == nil {
-			e.re = re
-		}
-		h.mu.Lock()
-		if len(h.patterns) >= maxPatterns {
-			clear(h.patterns)
-		}
-		h.patterns[pattern] = e
-		h.mu.Unlock()
-	}
-	return e.re != nil && e.re.MatchString(name)
+	return bad.sortDetails()
 }

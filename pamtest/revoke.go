@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-// maxRevoked is the size of the revocation set past which expired entries
-// are dropped.
-const maxRevoked = 1 << 16
-
 // revokeOK is the revoke success body.
 type revokeOK struct {
 	Data struct {
@@ -71,15 +67,9 @@ func (h *handler) revoke(w http.ResponseWriter, q *request) {
 	var key [32]byte
 	copy(key[:], t.Sig)
 	h.mu.Lock()
-	_, already := h.revoked[key]
-	if !already {
-		if len(h.revoked) >= maxRevoked {
-			h.pruneRevokedLocked(q.now.Unix())
-		}
-		h.revoked[key] = exp
-	}
+	added := h.revoked.add(key, exp, q.now.Unix())
 	h.mu.Unlock()
-	if already {
+	if !added {
 		invalid(detailRevoked)
 		return
 	}
@@ -90,24 +80,14 @@ func (h *handler) revoke(w http.ResponseWriter, q *request) {
 	writeJSON(w, q.now, http.StatusOK, &ok)
 }
 
-// pruneRevokedLocked drops revocations of tokens that have expired anyway:
-// an expired token is refused before the revocation set is consulted.
-func (h *handler) pruneRevokedLocked(now int64) {
-	for k, exp := range h.revoked {
-		if now >= exp {
-			delete(h.revoked, k)
-		}
-	}
-}
-
 // isRevoked reports whether the token with signature sig was revoked.
 func (h *handler) isRevoked(sig []byte) bool {
 	var key [32]byte
 	copy(key[:], sig)
+	now := h.now().Unix()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.revoked[key]
-	return ok
+	return h.revoked.has(key, now)
 }
 
 // expiry is the Unix second at which a token issued at t with ttl minutes

@@ -2,6 +2,8 @@ package pamtest
 
 import (
 	"context"
+	"encoding/json"
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -157,4 +159,25 @@ func TestAllowsAgreesWithEmulator(t *testing.T) {
 		assert.Equal(t, tok.Allows(pam.Channel, name, pam.Write), w, "write %q", name)
 		assert.Equal(t, tok.Allows(pam.Channel, name, pam.Read), r, "read %q", name)
 	}
+}
+
+// TestRoundTripMetaNumbers: the emulator reads meta numbers with the one
+// rule pam uses for token JSON (tokencodec.Number), the codec stores
+// whole floats as integers, and pam reads back, writes to JSON and reads
+// that back the same values.
+func TestRoundTripMetaNumbers(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t)
+	token := mustGrant(t, s, `{"ttl":5,"permissions":{"resources":{"channels":{"a":1}},`+
+		`"meta":{"i":-7,"u":18446744073709551615,"f":2.5,"e":1e3,"z":-0}}}`)
+	tok, err := pam.ParseToken(token)
+	require.NoError(t, err)
+	want := map[string]any{"i": int64(-7), "u": uint64(math.MaxUint64), "f": 2.5, "e": int64(1000), "z": int64(0)}
+	assert.Equal(t, want, tok.Meta)
+
+	b, err := json.Marshal(tok)
+	require.NoError(t, err)
+	var back pam.Token
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, want, back.Meta)
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
@@ -9,56 +11,95 @@ import (
 	"github.com/pamkit/pam"
 )
 
-func runCheck(_ context.Context, args []string, e *env) int {
-	fs := newFlagSet("check", "TOKEN|- (--channel|--group|--uuid-resource) NAME --perm PERMS [--uuid U] [--at TIME]",
-		"Say whether the token allows the access: exit 0 when it does, 1 when it does not, with the reason", e)
-	channel := fs.String("channel", "", "the channel to check")
-	group := fs.String("group", "", "the channel group to check")
-	uuidRes := fs.String("uuid-resource", "", "the uuid (App Context metadata) to check")
-	perms := fs.String("perm", "", "the permissions the operation needs, comma-separated (e.g. write, or read,manage)")
-	uuid := fs.String("uuid", "", "the uuid of the client using the token (checked against its authorized uuid)")
-	at := fs.String("at", "", "check at this time (RFC 3339) instead of now")
-	s, code, ok := tokenArg(fs, args, e)
+// offlineNote follows every "allowed" answer of pam check.
+const offlineNote = "note: checked offline, from the token alone: pam check cannot see whether the token was revoked, nor verify its signature"
+
+// checkFlags are the flags of pam check.
+type checkFlags struct {
+	channel, group, uuidRes, perms, uuid, at *string
+}
+
+func defineCheck(fs *flag.FlagSet) action {
+	f := &checkFlags{
+		channel: fs.String("channel", "", "the `NAME` of the channel to check"),
+		group:   fs.String("group", "", "the `NAME` of the channel group to check"),
+		uuidRes: fs.String("uuid-resource", "", "the `NAME` of the uuid (App Context metadata) to check"),
+		perms:   fs.String("perm", "", "the `PERMS` the operation needs, comma-separated, e.g. write, or read,manage"),
+		uuid:    fs.String("uuid", "", "the `UUID` of the client using the token (checked against its authorized uuid)"),
+		at:      fs.String("at", "", "check at this `TIME` (RFC 3339, e.g. 2026-01-02T15:04:05Z) instead of now"),
+	}
+	return f.run
+}
+
+func (f *checkFlags) run(_ context.Context, pos []string, e *env) int {
+	s, code, ok := tokenArg("check", pos, e)
 	if !ok {
 		return code
 	}
+	a, msg := f.access()
+	if msg != "" {
+		return usageError(e, "check", "%s", msg)
+	}
+	tok, err := pam.ParseToken(s)
+	if err != nil {
+		return fail(e, err)
+	}
+	if err := tok.Authorize(a); err != nil {
+		fmt.Fprintln(e.stdout, "denied:", escapeLine(denialText(err, tok)))
+		return exitDenied
+	}
+	fmt.Fprintln(e.stdout, escapeLine(tok.Explain(a)))
+	fmt.Fprintln(e.stdout, offlineNote)
+	return exitOK
+}
+
+// access builds the access the flags describe, or says what is wrong.
+func (f *checkFlags) access() (pam.Access, string) {
 	var a pam.Access
 	set := 0
 	for _, r := range []struct {
 		v  string
 		rt pam.ResourceType
-	}{{*channel, pam.Channel}, {*group, pam.ChannelGroup}, {*uuidRes, pam.UUID}} {
+	}{{*f.channel, pam.Channel}, {*f.group, pam.ChannelGroup}, {*f.uuidRes, pam.UUID}} {
 		if r.v != "" {
 			a.Type, a.Name = r.rt, r.v
 			set++
 		}
 	}
 	if set != 1 {
-		return usageError(fs, e, "name exactly one resource with --channel, --group or --uuid-resource")
+		return a, "name exactly one resource with --channel, --group or --uuid-resource"
 	}
-	if *perms == "" {
-		return usageError(fs, e, "--perm is required, e.g. --perm write")
+	if *f.perms == "" {
+		return a, "--perm is required, e.g. --perm write"
 	}
-	p, err := parsePerms(*perms)
+	p, err := parsePerms(*f.perms)
 	if err != nil {
-		return usageError(fs, e, "%v", err)
+		return a, "--perm " + quote(*f.perms) + ": " + err.Error()
 	}
-	a.Permission, a.UUID = p, *uuid
-	a.At = time.Now()
-	if *at != "" {
-		if a.At, err = time.Parse(time.RFC3339, *at); err != nil {
-			return usageError(fs, e, "--at %q is not an RFC 3339 time such as 2026-01-02T15:04:05Z", *at)
+	a.Permission, a.UUID, a.At = p, *f.uuid, time.Now()
+	if *f.at != "" {
+		if a.At, err = time.Parse(time.RFC3339, *f.at); err != nil {
+			return a, "--at " + quote(*f.at) + " is not an RFC 3339 time such as 2026-01-02T15:04:05Z"
 		}
 	}
-	tok, err := pam.ParseToken(s)
-	if err != nil {
-		return fail(e, err)
+	return a, ""
+}
+
+// denialText says why Authorize denied, in the CLI's words: a token bound
+// to a uuid is checked with --uuid.
+func denialText(err error, tok *pam.Token) string {
+	var d *pam.DeniedError
+	if !errors.As(err, &d) {
+		return strings.TrimPrefix(err.Error(), "pam: ")
 	}
-	fmt.Fprintln(e.stdout, tok.Explain(a)) // "allowed: …" or "denied: …"
-	if tok.Authorize(a) != nil {
-		return exitDenied
+	if errors.Is(err, pam.ErrUUIDMismatch) && d.Access.UUID == "" {
+		return fmt.Sprintf("the token is bound to uuid %s and no --uuid was given; pass the uuid of the client that uses the token, e.g. --uuid %s",
+			quote(tok.AuthorizedUUID), shellQuote(tok.AuthorizedUUID))
 	}
-	return exitOK
+	if errors.Is(err, pam.ErrTokenExpired) {
+		return d.Reason + " (--at checks another moment)"
+	}
+	return d.Reason
 }
 
 // parsePerms reads "read,write" into a Permission.
@@ -66,9 +107,12 @@ func parsePerms(s string) (pam.Permission, error) {
 	var p pam.Permission
 	for _, name := range strings.Split(s, ",") {
 		name = strings.TrimSpace(name)
+		if name == "" {
+			return 0, errors.New(`an empty permission name; write names separated by commas, e.g. read,write`)
+		}
 		bit, ok := pam.ParsePermission(name)
 		if !ok {
-			return 0, fmt.Errorf("unknown permission %q; use read, write, manage, delete, get, update or join", name)
+			return 0, fmt.Errorf("unknown permission %s; use read, write, manage, delete, get, update or join", quote(name))
 		}
 		p |= bit
 	}

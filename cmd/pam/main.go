@@ -3,20 +3,20 @@
 //
 //	pam parse TOKEN|- [--json]
 //	pam check TOKEN|- (--channel NAME | --group NAME | --uuid-resource NAME) --perm PERMS [--uuid U] [--at TIME]
-//	pam grant --ttl 15m [--authorized-uuid U] [--channel NAME=PERMS]... [--dry-run]
+//	pam grant --ttl 15m [--authorized-uuid U] [--channel NAME=PERMS]... [--meta KEY=VALUE]... [--dry-run]
 //	pam revoke TOKEN|-
-//	pam serve [--addr 127.0.0.1:8090]
+//	pam serve [--addr 127.0.0.1:8090] [--keys-from-env]
+//	pam version
 //
 // Keys come from PAM_SUBSCRIBE_KEY, PAM_PUBLISH_KEY and PAM_SECRET_KEY, the
-// service's address from PAM_ORIGIN. Run "pam help" for the details.
+// service's address from PAM_ORIGIN. Run "pam help" for every flag.
 package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,8 +32,9 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}))
+	code := run(ctx, os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv})
+	stop()
+	os.Exit(code)
 }
 
 // env is what a command may use of the outside world; tests substitute it.
@@ -43,26 +44,13 @@ type env struct {
 	getenv         func(string) string
 	// ready, if set, is called by serve with the address it listens on.
 	ready func(addr string)
+	// listen, if set, replaces net.Listen for serve.
+	listen func(network, addr string) (net.Listener, error)
+	// limits, if set, replaces serve's HTTP server limits.
+	limits *serveLimits
 }
 
-// command is one subcommand.
-type command struct {
-	name, args, summary string
-	run                 func(ctx context.Context, args []string, e *env) int
-}
-
-var commands []command
-
-func init() {
-	commands = []command{
-		{"parse", "TOKEN|- [--json]", "decode a token and print what it grants", runParse},
-		{"check", "TOKEN|- (--channel|--group|--uuid-resource) NAME --perm PERMS [--uuid U]", "say whether a token allows an access, and why not", runCheck},
-		{"grant", "--ttl DURATION [--channel NAME=PERMS]... [--dry-run]", "mint a token (needs the secret key)", runGrant},
-		{"revoke", "TOKEN|-", "revoke a token (needs the secret key)", runRevoke},
-		{"serve", "[--addr 127.0.0.1:8090]", "run the local Access Manager emulator", runServe},
-	}
-}
-
+// run runs the command line args and returns the exit code.
 func run(ctx context.Context, args []string, e *env) int {
 	if len(args) == 0 {
 		usage(e.stderr)
@@ -70,91 +58,44 @@ func run(ctx context.Context, args []string, e *env) int {
 	}
 	switch args[0] {
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 {
-			return run(ctx, []string{args[1], "-h"}, e)
-		}
+		return runHelp(args[1:], e)
+	case "-version", "--version":
+		return runVersion(ctx, nil, e)
+	}
+	if c := lookup(args[0]); c != nil {
+		return c.run(ctx, args[1:], e)
+	}
+	fmt.Fprintf(e.stderr, "pam: unknown command %s\n", quote(args[0]))
+	fmt.Fprintln(e.stderr, `Run "pam help" for the commands.`)
+	return exitUsage
+}
+
+// runHelp answers "pam help [COMMAND]" (and "pam -h", "pam --help").
+func runHelp(args []string, e *env) int {
+	if len(args) == 0 {
 		usage(e.stdout)
 		return exitOK
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], e)
-		}
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
+		usage(e.stdout)
+		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "pam: unknown command %q\n", args[0])
-	usage(e.stderr)
+	if c := lookup(args[0]); c != nil {
+		c.help(e.stdout)
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "pam help: unknown command %s\n", quote(args[0]))
+	fmt.Fprintln(e.stderr, `Run "pam help" for the commands.`)
 	return exitUsage
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "pam: PubNub Access Manager v3 tokens from the command line")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Usage:")
-	for _, c := range commands {
-		fmt.Fprintf(w, "  pam %s %s\n        %s\n", c.name, c.args, c.summary)
+// lookup returns the command called name, or nil.
+func lookup(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
 	}
-	fmt.Fprintln(w, "  pam help [COMMAND]")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Environment:")
-	fmt.Fprintln(w, "  PAM_SUBSCRIBE_KEY, PAM_PUBLISH_KEY, PAM_SECRET_KEY   the keyset (grant, revoke, serve)")
-	fmt.Fprintln(w, "  PAM_ORIGIN                                            the service's address, e.g. http://127.0.0.1:8090")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Permissions are comma-separated names: read, write, manage, delete, get, update, join.")
-	fmt.Fprintln(w, "Run \"pam COMMAND -h\" for a command's flags.")
-}
-
-// newFlagSet returns a flag set that prints its usage to e.stderr, or to
-// e.stdout when help was asked for.
-func newFlagSet(name, args, summary string, e *env) *flag.FlagSet {
-	fs := flag.NewFlagSet("pam "+name, flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: pam %s %s\n\n%s.\n\nFlags:\n", name, args, summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseArgs parses flags and positional arguments in any order ("pam check
-// TOKEN --channel c" as well as "pam check --channel c TOKEN"). It reports
-// help and errors itself and returns ok=false with the exit code to use.
-func parseArgs(fs *flag.FlagSet, args []string, e *env) (pos []string, code int, ok bool) {
-	for {
-		err := fs.Parse(args)
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(e.stdout)
-			fs.Usage()
-			return nil, exitOK, false
-		}
-		if err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v\n", fs.Name(), err)
-			fs.SetOutput(e.stderr)
-			fs.Usage()
-			return nil, exitUsage, false
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, 0, true
-		}
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), 0, true
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
-// usageError prints a one-line error and the command's usage.
-func usageError(fs *flag.FlagSet, e *env, format string, args ...any) int {
-	fmt.Fprintf(e.stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
-	fs.SetOutput(e.stderr)
-	fs.Usage()
-	return exitUsage
-}
-
-// fail prints an error that is not about usage.
-func fail(e *env, err error) int {
-	fmt.Fprintln(e.stderr, err)
-	return exitError
+	return nil
 }

@@ -4,16 +4,37 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
+	"regexp"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/pamkit/pam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
+
+// argsVar, when set, makes the test binary run the CLI's main function with
+// the JSON-encoded arguments instead of the tests: see TestMainProcess.
+const argsVar = "PAMCLI_TEST_MAIN_ARGS"
+
+func TestMain(m *testing.M) {
+	if js := os.Getenv(argsVar); js != "" {
+		var args []string
+		if err := json.Unmarshal([]byte(js), &args); err != nil {
+			panic(err)
+		}
+		debug.SetMaxStack(64 << 20) // a runaway recursion fails in milliseconds, not at 1 GB
+		os.Args = append([]string{"pam"}, args...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
 
 // tok01 is the contract token every official SDK tests with.
 const tok01 = "qEF2AkF0GmEI03xDdHRsGDxDcmVzpURjaGFuoWljaGFubmVsLTEY70NncnChb2NoYW5uZWxfZ3JvdXAtMQVDdXNyoENzcGOgRHV1aWShZnV1aWQtMRhoQ3BhdKVEY2hhbqFtXmNoYW5uZWwtXFMqJBjvQ2dycKF0XjpjaGFubmVsX2dyb3VwLVxTKiQFQ3VzcqBDc3BjoER1dWlkoWpedXVpZC1cUyokGGhEbWV0YaBEdXVpZHR0ZXN0LWF1dGhvcml6ZWQtdXVpZENzaWdYIPpU-vCe9rkpYs87YUrFNWkyNq8CVvmKwEjVinnDrJJc"
@@ -26,290 +47,274 @@ type result struct {
 	stdout, stderr string
 }
 
-// pamRun runs the CLI's main function with the given environment and input.
-func pamRun(t *testing.T, vars map[string]string, stdin string, args ...string) result {
+// pamRun runs the CLI's main function in process with the given
+// environment and input. A panic fails the test instead of the process.
+func pamRun(t *testing.T, vars map[string]string, stdin string, args ...string) (r result) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	e := &env{
 		stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut,
 		getenv: func(k string) string { return vars[k] },
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			t.Fatalf("pam %q panicked: %v\n%s", args, p, debug.Stack())
+		}
+	}()
 	code := run(context.Background(), args, e)
 	return result{code, out.String(), errOut.String()}
 }
 
-func TestParse(t *testing.T) {
-	t.Parallel()
-	r := pamRun(t, nil, "", "parse", tok01)
-	require.Equal(t, 0, r.code, r.stderr)
-	for _, want := range []string{
-		"version          2",
-		"issued           2021-08-03T05:26:20Z",
-		"ttl              60 minutes (1 hour)",
-		"expires          2021-08-03T06:26:20Z (expired ",
-		"authorized uuid  test-authorized-uuid",
-		"channel        channel-1        read, write, manage, delete, get, update, join",
-		"channel group  channel_group-1  read, manage",
-		"uuid           uuid-1           delete, get, update",
-		"channel        ^channel-\\S*$         read, write, manage, delete, get, update, join",
-		"meta\n  (none)",
-		"signature        32 bytes",
-	} {
-		assert.Contains(t, r.stdout, want)
-	}
-	assert.NotContains(t, r.stdout, tok01)
+// crashText is what a crash of a Go program prints.
+var crashText = regexp.MustCompile(`panic:|fatal error:|goroutine \d+ \[|runtime\.`)
 
-	// From standard input, percent-encoded.
-	r2 := pamRun(t, nil, "  "+strings.ReplaceAll(tok01, "-", "%2D")+"\n", "parse", "-")
-	require.Equal(t, 0, r2.code, r2.stderr)
-	assert.Equal(t, r.stdout[:200], r2.stdout[:200])
-}
-
-func TestParseJSON(t *testing.T) {
+// TestNoInputCrashes runs the CLI over hostile input: every run ends with
+// an exit code of 0, 1 or 2 and a message, never a crash.
+func TestNoInputCrashes(t *testing.T) {
 	t.Parallel()
-	r := pamRun(t, nil, "", "parse", "--json", tok01)
-	require.Equal(t, 0, r.code, r.stderr)
-	tok, err := pam.ParseToken(tok01)
-	require.NoError(t, err)
-	want, err := json.Marshal(tok)
-	require.NoError(t, err)
-	assert.Equal(t, string(want)+"\n", r.stdout)
-	golden, err := os.ReadFile("../../testdata/tok01.json")
-	require.NoError(t, err)
-	assert.JSONEq(t, string(golden), r.stdout)
-}
-
-func TestParseDamaged(t *testing.T) {
-	t.Parallel()
-	for _, tok := range []string{tok01[:100], "!!!", "", strings.Repeat("A", 40000)} {
-		r := pamRun(t, nil, tok, "parse", "-")
-		assert.Equal(t, exitError, r.code)
-		assert.Contains(t, r.stderr, "pam: malformed token")
-		assert.Empty(t, r.stdout)
-	}
-}
-
-func TestCheck(t *testing.T) {
-	t.Parallel()
-	at := "--at=" + tok01At
+	long := strings.Repeat("A", 1<<20)
 	tests := []struct {
-		name string
-		args []string
-		code int
-		out  string
+		args  []string
+		stdin string
+		code  int
 	}{
-		{"exact channel", []string{tok01, "--channel", "channel-1", "--perm", "write", "--uuid", "test-authorized-uuid", at}, 0, "allowed: "},
-		{"pattern channel", []string{"--channel", "channel-99", "--perm", "read,join", "--uuid", "test-authorized-uuid", at, tok01}, 0, "matches pattern"},
-		{"group lacks bit", []string{tok01, "--group", "channel_group-1", "--perm", "write", "--uuid", "test-authorized-uuid", at}, 1, "denied: "},
-		{"uuid resource", []string{tok01, "--uuid-resource", "uuid-1", "--perm", "get,update", "--uuid", "test-authorized-uuid", at}, 0, "allowed: "},
-		{"no match", []string{tok01, "--channel", "chanel-1", "--perm", "read", "--uuid", "test-authorized-uuid", at}, 1, "channel-1"},
-		{"uuid mismatch", []string{tok01, "--channel", "channel-1", "--perm", "read", "--uuid", "someone-else", at}, 1, "someone-else"},
-		{"expired now", []string{tok01, "--channel", "channel-1", "--perm", "read", "--uuid", "test-authorized-uuid"}, 1, "expired"},
+		{nil, "", exitUsage},
+		{[]string{""}, "", exitUsage},
+		{[]string{"-"}, "", exitUsage},
+		{[]string{"--"}, "", exitUsage},
+		{[]string{"---"}, "", exitUsage},
+		{[]string{"\x00"}, "", exitUsage},
+		{[]string{"\x1b]0;title\x07"}, "", exitUsage},
+		{[]string{long}, "", exitUsage},
+		{[]string{"help", "help", "help"}, "", exitOK},
+		{[]string{"help", "help", "-h"}, "", exitOK},
+		{[]string{"help", ""}, "", exitUsage},
+		{[]string{"help", "\xff"}, "", exitUsage},
+		{[]string{"-h", "--help", "-help"}, "", exitOK},
+		{[]string{"parse"}, "", exitUsage},
+		{[]string{"parse", ""}, "", exitError},
+		{[]string{"parse", "-"}, "\x00\xff\x1b[2J", exitError},
+		{[]string{"parse", "--json", "-"}, strings.Repeat("\xff", 100000), exitError},
+		{[]string{"parse", "%"}, "", exitError},
+		{[]string{"parse", "%zz"}, "", exitError},
+		{[]string{"parse", strings.Repeat("%3D", 20000)}, "", exitError},
+		{[]string{"parse", long}, "", exitError},
+		{[]string{"parse", "--", "-x"}, "", exitError},
+		{[]string{"parse", "--json=maybe", tok01}, "", exitUsage},
+		{[]string{"parse", "-json", "-json", tok01}, "", exitOK},
+		{[]string{"check", tok01, "--channel", "\xff\x1b", "--perm", "read", "--at", tok01At}, "", exitDenied},
+		{[]string{"check", tok01, "--channel", "c", "--perm", "read", "--at", "9999-99-99T99:99:99Z"}, "", exitUsage},
+		{[]string{"check", tok01, "--channel", "c", "--perm", ",,,"}, "", exitUsage},
+		{[]string{"check", tok01, "--channel", "c", "--perm", "read", "--at", "0001-01-01T00:00:00Z"}, "", exitDenied},
+		{[]string{"check", tok01, "--channel", "c", "--perm", "read", "--at", "9999-12-31T23:59:59Z"}, "", exitDenied},
+		{[]string{"check", tok01, "--channel"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "-9223372036854775808", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "9223372036854775807", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "99999999999999999999999", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "9007199254784192", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "2562048h", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "1e9h", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "99999999999999999999d", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "", "--channel", "a=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "=", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "\xff=read", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read,,write", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--group", "g=write", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", ":=", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "x:=1e999", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "x:=[1,[2]]", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", `x:="\ud800"`, "--dry-run"}, "", exitOK},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "\xff=1", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "=1", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel-pattern", "((((((=read", "--dry-run"}, "", exitOK},
+		{[]string{"grant", "--ttl", "15m", "--channel", strings.Repeat("x", 100000) + "=read", "--dry-run"}, "", exitOK},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read"}, "", exitError},
+		{[]string{"grant", "--dry-run=maybe"}, "", exitUsage},
+		{[]string{"revoke", "x"}, "", exitError},
+		{[]string{"revoke", "-"}, long, exitError},
+		{[]string{"serve", "--max-ttl", "0"}, "", exitUsage},
+		{[]string{"serve", "--max-ttl", "-1"}, "", exitUsage},
+		{[]string{"serve", "--max-ttl", "99999999999999999999"}, "", exitUsage},
+		{[]string{"serve", "--addr", "not an address"}, "", exitUsage},
+		{[]string{"serve", "--addr", "256.0.0.1:1"}, "", exitUsage},
+		{[]string{"serve", "stray"}, "", exitUsage},
+		{[]string{"version", "x"}, "", exitUsage},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		name := fmt.Sprintf("%.60q", tt.args)
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			r := pamRun(t, nil, "", append([]string{"check"}, tt.args...)...)
-			assert.Equal(t, tt.code, r.code, r.stdout+r.stderr)
-			assert.Contains(t, r.stdout, tt.out)
-			if tt.code == 1 {
-				tok, err := pam.ParseToken(tok01)
-				require.NoError(t, err)
-				assert.True(t, strings.HasPrefix(r.stdout, "denied: "))
-				_ = tok
+			r := pamRun(t, nil, tt.stdin, tt.args...)
+			assert.Equal(t, tt.code, r.code, "stdout %.300q\nstderr %.300q", r.stdout, r.stderr)
+			assert.NotRegexp(t, crashText, r.stdout+r.stderr)
+			if r.code != exitOK {
+				assert.NotEmpty(t, r.stderr+r.stdout, "a failure says why")
+			}
+			assertNoControl(t, r.stderr)
+			if !slices.Contains(tt.args, "--json") {
+				assertNoControl(t, r.stdout)
 			}
 		})
 	}
 }
 
+// assertNoControl checks that s holds no character that could drive a
+// terminal: C0 and C1 controls other than newline, DEL, and bidirectional
+// overrides.
+func assertNoControl(t *testing.T, s string) {
+	t.Helper()
+	for i, r := range s {
+		if (r < 0x20 && r != '\n') || (r >= 0x7f && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+			t.Errorf("control character %U at byte %d of %.200q", r, i, s)
+			return
+		}
+	}
+}
+
+// TestMainProcess runs main itself, in a child process, on three of the
+// inputs that used to crash the program (a stack overflow, a panic, an
+// overflow): each exits with its code and never prints a stack. The rest
+// of the inputs run in process, in TestNoInputCrashes and TestHelp.
+func TestMainProcess(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		code int
+		out  string // on stdout
+		err  string // on stderr
+	}{
+		{[]string{"help", "help"}, exitOK, "Usage: pam COMMAND", ""},
+		{[]string{"serve", "--max-ttl", "0"}, exitUsage, "", `pam serve: --max-ttl "0": a ttl is between 1 minute and 30 days (43200 minutes)`},
+		{[]string{"grant", "--ttl", "9007199254784192", "--channel", "a=read", "--dry-run"}, exitUsage, "", "between 1 minute and 30 days (43200 minutes)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			js, err := json.Marshal(tt.args)
+			require.NoError(t, err)
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), argsVar+"="+string(js))
+			var out, errOut bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errOut
+			err = cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, tt.code, code, "stderr: %.500s", errOut.String())
+			assert.Contains(t, out.String(), tt.out)
+			assert.Contains(t, errOut.String(), tt.err)
+			assert.NotRegexp(t, crashText, out.String()+errOut.String())
+		})
+	}
+}
+
+// TestHelp: every form of asking for help prints it on standard output and
+// exits 0; "pam help" lists every flag each "pam CMD -h" does, flags are
+// written --name everywhere, and a command without flags has no Flags
+// heading.
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	general := pamRun(t, nil, "", "help")
+	require.Equal(t, exitOK, general.code)
+	for _, form := range [][]string{{"-h"}, {"--help"}, {"-help"}, {"-h", "-h"}, {"help", "help"}, {"help", "-h"}, {"help", "--help"}} {
+		r := pamRun(t, nil, "", form...)
+		assert.Equal(t, exitOK, r.code, "%q", form)
+		assert.Equal(t, general.stdout, r.stdout, "%q", form)
+		assert.Empty(t, r.stderr, "%q", form)
+	}
+	flagLine := regexp.MustCompile(`(?m)^\s+(--[a-z-]+)(?: ([A-Z=]+))?$`)
+	flagsOf := func(s string) []string {
+		var out []string
+		for _, m := range flagLine.FindAllStringSubmatch(s, -1) {
+			out = append(out, strings.TrimSpace(m[1]+" "+m[2]))
+		}
+		return out
+	}
+	sections := strings.Split(general.stdout, "\n  pam ")
+	for _, c := range commands {
+		var forms []result
+		for _, form := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {c.name, "-help"}, {"help", c.name}} {
+			r := pamRun(t, nil, "", form...)
+			require.Equal(t, exitOK, r.code, "%q", form)
+			forms = append(forms, r)
+		}
+		for _, r := range forms[1:] {
+			assert.Equal(t, forms[0].stdout, r.stdout, c.name)
+		}
+		own := forms[0].stdout
+		assert.True(t, strings.HasPrefix(own, "Usage: pam "+c.name), own)
+		var section string
+		for _, s := range sections {
+			if strings.HasPrefix(s, c.name+" ") || strings.HasPrefix(s, c.name+"\n") {
+				section = s
+			}
+		}
+		require.NotEmpty(t, section, "pam help has a section for %s", c.name)
+		assert.Equal(t, flagsOf(own), flagsOf(section), "pam help shows the flags of pam %s -h", c.name)
+		if len(flagsOf(own)) == 0 {
+			assert.NotContains(t, own, "Flags:", c.name)
+		}
+	}
+	all := general.stdout
+	for _, c := range commands {
+		all += pamRun(t, nil, "", c.name, "-h").stdout
+	}
+	assert.NotRegexp(t, `(^|[\s(\[,])-[a-z]`, all, "flags are written --name")
+	for _, want := range []string{"--json", "--perm", "--ttl", "--meta", "--addr", "--keys-from-env", "--max-ttl", "--revoke-disabled", "pam version", "PAM_ORIGIN"} {
+		assert.Contains(t, general.stdout, want)
+	}
+}
+
+// TestUsageErrors: a usage error is one line naming what is wrong, and a
+// pointer to "pam CMD -h", not the whole flag list; exit 2, nothing on
+// standard output.
 func TestUsageErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		args []string
 		want string
 	}{
-		{nil, "Usage:"},
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"parse"}, "want exactly one token"},
-		{[]string{"parse", "--bogus", tok01}, "flag provided but not defined: -bogus"},
-		{[]string{"check", tok01, "--perm", "read"}, "name exactly one resource"},
+		{[]string{"parse"}, "pam parse: want exactly one token"},
+		{[]string{"parse", "--bogus", tok01}, "pam parse: unknown flag --bogus"},
+		{[]string{"parse", "--json=2", tok01}, `pam parse: --json takes no value (or true or false), not "2"`},
+		{[]string{"check", tok01, "--perm", "read"}, "name exactly one resource with --channel, --group or --uuid-resource"},
 		{[]string{"check", tok01, "--channel", "c", "--group", "g", "--perm", "read"}, "name exactly one resource"},
-		{[]string{"check", tok01, "--channel", "c"}, "--perm is required"},
-		{[]string{"check", tok01, "--channel", "c", "--perm", "fly"}, `unknown permission "fly"`},
-		{[]string{"check", tok01, "--channel", "c", "--perm", "read", "--at", "yesterday"}, "not an RFC 3339 time"},
-		{[]string{"grant", "--channel", "c=read"}, "--ttl is required"},
-		{[]string{"grant", "--ttl", "soon"}, "neither a duration"},
-		{[]string{"grant", "--ttl", "15m", "--channel", "noperms"}, "is not NAME=PERMS"},
-		{[]string{"grant", "--ttl", "15m", "--meta", "novalue"}, "is not KEY=VALUE"},
-		{[]string{"grant", "--ttl", "15m", "stray"}, `unexpected argument "stray"`},
-		{[]string{"revoke"}, "want exactly one token"},
-		{[]string{"serve", "stray"}, `unexpected argument "stray"`},
+		{[]string{"check", tok01, "--channel", "c"}, "--perm is required, e.g. --perm write"},
+		{[]string{"check", tok01, "--channel", "c", "--perm", "fly"}, `--perm "fly": unknown permission "fly"`},
+		{[]string{"check", tok01, "--channel", "c", "--perm", "read", "--at", "yesterday"}, `--at "yesterday" is not an RFC 3339 time`},
+		{[]string{"check", tok01, "--channel"}, "pam check: --channel needs a value"},
+		{[]string{"grant", "--channel", "c=read"}, "--ttl is required, e.g. --ttl 15m"},
+		{[]string{"grant", "--ttl", "soon"}, `--ttl "soon": not a duration such as 15m, 2h or 7d, nor a number of minutes`},
+		{[]string{"grant", "--ttl", "15m", "--channel", "noperms"}, `--channel "noperms": not NAME=PERMS`},
+		{[]string{"grant", "--ttl", "15m", "--meta", "novalue"}, `--meta "novalue": not KEY=VALUE`},
+		{[]string{"grant", "--ttl", "15m", "stray"}, `pam grant: unexpected argument "stray"`},
+		{[]string{"revoke"}, "pam revoke: want exactly one token"},
+		{[]string{"serve", "stray"}, `pam serve: unexpected argument "stray"`},
+		{[]string{"serve", "--max-ttl", "abc"}, `pam serve: --max-ttl "abc": not a duration`},
+		{[]string{"version", "x"}, `pam version: unexpected argument "x"`},
 	}
 	for _, tt := range tests {
-		r := pamRun(t, nil, "", tt.args...)
-		assert.Equal(t, exitUsage, r.code, "%v", tt.args)
-		assert.Contains(t, r.stderr, tt.want, "%v", tt.args)
-		if len(tt.args) > 0 && tt.args[0] != "frobnicate" {
-			first, _, _ := strings.Cut(r.stderr, "\n")
-			assert.NotContains(t, first, "\n")
-			assert.Contains(t, r.stderr, "Usage: pam "+tt.args[0])
-		}
-	}
-}
-
-func TestHelp(t *testing.T) {
-	t.Parallel()
-	r := pamRun(t, nil, "", "help")
-	require.Equal(t, 0, r.code)
-	for _, c := range []string{"parse", "check", "grant", "revoke", "serve", "PAM_SECRET_KEY", "PAM_ORIGIN"} {
-		assert.Contains(t, r.stdout, c)
-	}
-	flags := map[string][]string{
-		"parse":  {"-json"},
-		"check":  {"-channel", "-group", "-uuid-resource", "-perm", "-uuid", "-at"},
-		"grant":  {"-ttl", "-authorized-uuid", "-channel", "-channel-pattern", "-group", "-group-pattern", "-uuid-resource", "-uuid-pattern", "-meta", "-dry-run"},
-		"revoke": nil,
-		"serve":  {"-addr", "-max-ttl", "-revoke-disabled"},
-	}
-	for cmd, fl := range flags {
-		for _, form := range [][]string{{cmd, "-h"}, {"help", cmd}} {
-			r := pamRun(t, nil, "", form...)
-			require.Equal(t, 0, r.code, "%v", form)
-			assert.Contains(t, r.stdout, "Usage: pam "+cmd, "%v", form)
-			for _, f := range fl {
-				assert.Regexp(t, `\n  `+f+`[ \n]`, r.stdout, "%v documents %s", form, f)
-			}
-		}
-	}
-}
-
-func TestGrantDryRun(t *testing.T) {
-	t.Parallel()
-	r := pamRun(t, nil, "", "grant", "--ttl", "15m", "--authorized-uuid", "u-1",
-		"--channel", "room-1=read,write", "--channel", "room-2=read", "--channel", "room-1=join",
-		"--channel-pattern", "room-*=read", "--group", "g=read,manage", "--uuid-resource", "u-1=get,update",
-		"--meta", "plan=pro", "--meta", "seats=5", "--meta", "vip=true", "--meta", `zip="02134"`, "--dry-run")
-	require.Equal(t, 0, r.code, r.stderr)
-	want := `{"ttl":15,"permissions":{"resources":{"channels":{"room-1":131,"room-2":1},"groups":{"g":5},"uuids":{"u-1":96},"users":{},"spaces":{}},` +
-		`"patterns":{"channels":{"room-*":1},"groups":{},"uuids":{},"users":{},"spaces":{}},"meta":{"plan":"pro","seats":5,"vip":true,"zip":"02134"},"uuid":"u-1"}}` + "\n"
-	assert.Equal(t, want, r.stdout)
-	assert.Contains(t, r.stderr, "warning: ")
-	assert.Contains(t, r.stderr, "room-*")
-
-	bad := pamRun(t, nil, "", "grant", "--ttl", "90s", "--group", "g=write", "--dry-run")
-	assert.Equal(t, exitError, bad.code)
-	assert.Contains(t, bad.stderr, "pam: invalid ttl")
-	assert.Contains(t, bad.stderr, "pam: invalid permission")
-}
-
-func TestGrantNeedsKeys(t *testing.T) {
-	t.Parallel()
-	r := pamRun(t, map[string]string{"PAM_SUBSCRIBE_KEY": "s"}, "", "grant", "--ttl", "15", "--channel", "c=read")
-	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "set PAM_PUBLISH_KEY, PAM_SECRET_KEY")
-	r = pamRun(t, nil, "", "revoke", tok01)
-	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "PAM_SUBSCRIBE_KEY")
-}
-
-func TestMetaValue(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]any{
-		"5": int64(5), "-2": int64(-2), "1.5": 1.5, "true": true, "false": false, "null": nil,
-		"pro": "pro", `"5"`: "5", "0x10": "0x10", "1_000": "1_000", "": "",
-	} {
-		assert.Equal(t, want, metaValue(in), in)
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "sub-c-1", shellQuote("sub-c-1"))
-	assert.Equal(t, "http://127.0.0.1:8090", shellQuote("http://127.0.0.1:8090"))
-	assert.Equal(t, `'a b'`, shellQuote("a b"))
-	assert.Equal(t, `'it'\''s'`, shellQuote("it's"))
-}
-
-func TestHuman(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, "12s", human(12*time.Second+300*time.Millisecond))
-	assert.Equal(t, "4m10s", human(-(4*time.Minute + 10*time.Second)))
-	assert.Equal(t, "2h5m0s", human(2*time.Hour+5*time.Minute+3*time.Second))
-	assert.Equal(t, "3d4h", human(76*time.Hour))
-	assert.Equal(t, "5 minutes", minutes(5*time.Minute))
-	assert.Equal(t, "1 minute", minutes(time.Minute))
-	assert.Equal(t, "120 minutes (2 hours)", minutes(2*time.Hour))
-	assert.Equal(t, "1440 minutes (1 day)", minutes(24*time.Hour))
-}
-
-// TestServeSession runs pam serve in the background and grants, parses,
-// checks and revokes against it with the CLI, as a user in a second shell
-// would after eval-ing the export lines.
-func TestServeSession(t *testing.T) {
-	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
-	ready := make(chan string, 1)
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, &env{
-			stdin: strings.NewReader(""), stdout: &out, stderr: &errOut,
-			getenv: func(string) string { return "" }, ready: func(a string) { ready <- a },
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := pamRun(t, nil, "", tt.args...)
+			assert.Equal(t, exitUsage, r.code)
+			assert.Empty(t, r.stdout)
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			require.Len(t, lines, 2, r.stderr)
+			assert.Contains(t, lines[0], tt.want)
+			assert.Equal(t, `Run "pam `+tt.args[0]+` -h" for usage.`, lines[1])
 		})
-	}()
-	var addr string
-	select {
-	case addr = <-ready:
-	case code := <-done:
-		t.Fatalf("serve exited with %d: %s", code, errOut.String())
 	}
-	defer func() {
-		cancel()
-		assert.Equal(t, 0, <-done)
-	}()
-
-	vars := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
-		require.True(t, ok, line)
-		vars[k] = v
-	}
-	require.Len(t, vars, 4)
-	assert.Equal(t, "http://"+addr, vars["PAM_ORIGIN"])
-	assert.True(t, strings.HasPrefix(vars["PAM_SECRET_KEY"], "sec-c-"))
-
-	g := pamRun(t, vars, "", "grant", "--ttl", "15m", "--authorized-uuid", "device-1",
-		"--channel", "room-1=read,write", "--channel-pattern", "^lobby-[0-9]+$=read", "--meta", "plan=pro")
-	require.Equal(t, 0, g.code, g.stderr)
-	token := strings.TrimSpace(g.stdout)
-
-	p := pamRun(t, vars, token, "parse", "-")
-	require.Equal(t, 0, p.code, p.stderr)
-	assert.Contains(t, p.stdout, "authorized uuid  device-1")
-	assert.Contains(t, p.stdout, "(14m59s left)")
-	assert.Contains(t, p.stdout, `plan  "pro"`)
-
-	ok := pamRun(t, vars, "", "check", token, "--channel", "lobby-7", "--perm", "read", "--uuid", "device-1")
-	assert.Equal(t, 0, ok.code, ok.stdout)
-	no := pamRun(t, vars, "", "check", token, "--channel", "room-1", "--perm", "manage", "--uuid", "device-1")
-	assert.Equal(t, 1, no.code, no.stdout)
-	assert.Contains(t, no.stdout, "manage")
-
-	rv := pamRun(t, vars, "", "revoke", token)
-	require.Equal(t, 0, rv.code, rv.stderr)
-	assert.Equal(t, "revoked\n", rv.stdout)
-	again := pamRun(t, vars, "", "revoke", token)
-	assert.Equal(t, exitError, again.code)
-	assert.Contains(t, again.stderr, "400")
-	assert.NotContains(t, again.stderr, token)
-	assert.NotContains(t, again.stderr, vars["PAM_SECRET_KEY"])
-}
-
-func TestServeAddressInUse(t *testing.T) {
-	t.Parallel()
-	r := pamRun(t, nil, "", "serve", "--addr", "256.0.0.1:1")
-	assert.Equal(t, exitError, r.code)
-	assert.Contains(t, r.stderr, "pam: serve:")
+	r := pamRun(t, nil, "", "frobnicate")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Equal(t, "pam: unknown command \"frobnicate\"\nRun \"pam help\" for the commands.\n", r.stderr)
+	r = pamRun(t, nil, "")
+	assert.Equal(t, exitUsage, r.code)
+	assert.Contains(t, r.stderr, "Usage: pam COMMAND")
 }
 
 // syncBuffer is a bytes.Buffer safe for one writer and one reader.

@@ -31,15 +31,11 @@ func readToken(arg string, e *env) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-// tokenArg parses the flags and the one TOKEN|- argument, and reads the
-// token. When ok is false the error is reported and code is the exit code.
-func tokenArg(fs *flag.FlagSet, args []string, e *env) (token string, code int, ok bool) {
-	pos, code, ok := parseArgs(fs, args, e)
-	if !ok {
-		return "", code, false
-	}
+// tokenArg reads the one TOKEN|- argument of cmd. When ok is false the
+// error is reported and code is the exit code.
+func tokenArg(cmd string, pos []string, e *env) (token string, code int, ok bool) {
 	if len(pos) != 1 {
-		return "", usageError(fs, e, "want exactly one token (or - for standard input), got %d arguments", len(pos)), false
+		return "", usageError(e, cmd, "want exactly one token (or - for standard input), got %d arguments", len(pos)), false
 	}
 	token, err := readToken(pos[0], e)
 	if err != nil {
@@ -48,27 +44,28 @@ func tokenArg(fs *flag.FlagSet, args []string, e *env) (token string, code int, 
 	return token, 0, true
 }
 
-func runParse(_ context.Context, args []string, e *env) int {
-	fs := newFlagSet("parse", "TOKEN|- [--json]", "Decode a token and print what it grants; - reads the token from standard input", e)
-	asJSON := fs.Bool("json", false, "print the token as JSON (the shape of json.Marshal(*pam.Token))")
-	s, code, ok := tokenArg(fs, args, e)
-	if !ok {
-		return code
-	}
-	tok, err := pam.ParseToken(s)
-	if err != nil {
-		return fail(e, err)
-	}
-	if *asJSON {
-		b, err := json.Marshal(tok)
-		if err != nil {
-			return fail(e, fmt.Errorf("pam: encoding the token as JSON: %w", err))
+func defineParse(fs *flag.FlagSet) action {
+	asJSON := fs.Bool("json", false, "print the token as JSON: version, timestamp, ttl, expires_at, authorized_uuid, resources, patterns, meta, signature")
+	return func(_ context.Context, pos []string, e *env) int {
+		s, code, ok := tokenArg("parse", pos, e)
+		if !ok {
+			return code
 		}
-		fmt.Fprintln(e.stdout, string(b))
+		tok, err := pam.ParseToken(s)
+		if err != nil {
+			return fail(e, err)
+		}
+		if *asJSON {
+			b, err := json.Marshal(tok)
+			if err != nil {
+				return fail(e, fmt.Errorf("pam: encoding the token as JSON: %w", err))
+			}
+			fmt.Fprintln(e.stdout, string(b))
+			return exitOK
+		}
+		printToken(e.stdout, tok, time.Now())
 		return exitOK
 	}
-	printToken(e.stdout, tok, time.Now())
-	return exitOK
 }
 
 // printToken writes a readable summary of tok as of now.
@@ -84,7 +81,7 @@ func printToken(w io.Writer, tok *pam.Token, now time.Time) {
 		fmt.Fprintf(tw, "expires\t%s (%s left)\n", exp.UTC().Format(time.RFC3339), human(exp.Sub(now)))
 	}
 	if tok.AuthorizedUUID != "" {
-		fmt.Fprintf(tw, "authorized uuid\t%s\n", tok.AuthorizedUUID)
+		fmt.Fprintf(tw, "authorized uuid\t%s\n", field(tok.AuthorizedUUID))
 	} else {
 		fmt.Fprintf(tw, "authorized uuid\t(none: any uuid may use the token)\n")
 	}
@@ -98,12 +95,24 @@ func printToken(w io.Writer, tok *pam.Token, now time.Time) {
 	}
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, k := range slices.Sorted(maps.Keys(tok.Meta)) {
-		v, _ := json.Marshal(tok.Meta[k])
-		fmt.Fprintf(tw, "  %s\t%s\n", k, v)
+		fmt.Fprintf(tw, "  %s\t%s\n", field(k), metaText(tok.Meta[k]))
 	}
 	tw.Flush()
 }
 
+// metaText is a meta value as JSON, with every character that is not
+// printable escaped.
+func metaText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return escapeLine(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// printGrants prints one of the token's two grant maps under title.
 func printGrants(w io.Writer, title string, g pam.Grants) {
 	fmt.Fprintln(w, title)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -116,7 +125,7 @@ func printGrants(w io.Writer, title string, g pam.Grants) {
 		{"space", g.Spaces}, {"user", g.Users},
 	} {
 		for _, name := range slices.Sorted(maps.Keys(typ.m)) {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", typ.name, name, strings.Join(typ.m[name].Names(), ", "))
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", typ.name, field(name), strings.Join(typ.m[name].Names(), ", "))
 			n++
 		}
 	}

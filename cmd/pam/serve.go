@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,62 +15,141 @@ import (
 	"github.com/pamkit/pam/pamtest"
 )
 
-func runServe(ctx context.Context, args []string, e *env) int {
-	fs := newFlagSet("serve", "[--addr 127.0.0.1:8090]",
-		"Run the local Access Manager emulator until interrupted; print the keys and origin as shell export lines", e)
-	addr := fs.String("addr", "127.0.0.1:8090", "the address to listen on")
-	maxTTL := fs.Int("max-ttl", 43200, "the longest TTL, in minutes, the emulator grants")
-	noRevoke := fs.Bool("revoke-disabled", false, "answer revocations with 403 Feature disabled, as a keyset without revocation does")
-	pos, code, ok := parseArgs(fs, args, e)
-	if !ok {
-		return code
+// serveLimits bound what a client can hold of the emulator's server.
+type serveLimits struct {
+	readHeader, read, write, idle time.Duration
+	maxHeaderBytes                int
+}
+
+// defaultServeLimits: a client that trickles its headers or body is cut
+// off; the largest request line (a 32 KiB token and a 32 KiB message,
+// both escaped) fits in maxHeaderBytes.
+var defaultServeLimits = serveLimits{
+	readHeader:     10 * time.Second,
+	read:           30 * time.Second,
+	write:          60 * time.Second,
+	idle:           120 * time.Second,
+	maxHeaderBytes: 256 << 10,
+}
+
+// newHTTPServer returns the server pam serve runs h with.
+func newHTTPServer(h http.Handler, l serveLimits) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: l.readHeader,
+		ReadTimeout:       l.read,
+		WriteTimeout:      l.write,
+		IdleTimeout:       l.idle,
+		MaxHeaderBytes:    l.maxHeaderBytes,
 	}
+}
+
+// serveFlags are the flags of pam serve.
+type serveFlags struct {
+	addr        *string
+	maxTTL      ttlFlag
+	noRevoke    *bool
+	keysFromEnv *bool
+}
+
+func defineServe(fs *flag.FlagSet) action {
+	f := &serveFlags{maxTTL: ttlFlag{d: pam.MaxTTL}}
+	f.addr = fs.String("addr", "127.0.0.1:8090", "the `ADDRESS` (host:port) to listen on; other than loopback, pam warns")
+	fs.Var(&f.maxTTL, "max-ttl", "the longest ttl the emulator grants, a `DURATION` (2h, 7d) or a number of minutes, "+
+		"between 1 minute and 30 days (43200 minutes)")
+	f.noRevoke = fs.Bool("revoke-disabled", false, "answer revocations with 403 Feature disabled, as a keyset without revocation does")
+	f.keysFromEnv = fs.Bool("keys-from-env", false, "serve the keys in PAM_SUBSCRIBE_KEY, PAM_PUBLISH_KEY and PAM_SECRET_KEY "+
+		"(those not set are generated) instead of fresh ones; keys from the environment are not printed")
+	return f.run
+}
+
+func (f *serveFlags) run(ctx context.Context, pos []string, e *env) int {
 	if len(pos) != 0 {
-		return usageError(fs, e, "unexpected argument %q", pos[0])
+		return usageError(e, "serve", "unexpected argument %s", quote(pos[0]))
 	}
-	keys := pam.Keys{
-		Subscribe: e.getenv("PAM_SUBSCRIBE_KEY"),
-		Publish:   e.getenv("PAM_PUBLISH_KEY"),
-		Secret:    e.getenv("PAM_SECRET_KEY"),
+	keys, printed := f.keys(e)
+	listen := net.Listen
+	if e.listen != nil {
+		listen = e.listen
 	}
-	if keys.Subscribe == "" {
-		keys.Subscribe = "sub-c-" + uuid.NewString()
+	ln, err := listen("tcp", *f.addr)
+	if err != nil {
+		return usageError(e, "serve", "--addr %s: %v", quote(*f.addr), err)
 	}
-	if keys.Publish == "" {
-		keys.Publish = "pub-c-" + uuid.NewString()
-	}
-	if keys.Secret == "" {
-		keys.Secret = "sec-c-" + uuid.NewString()
-	}
-	opts := []pamtest.Option{pamtest.WithKeys(keys), pamtest.WithMaxTTL(*maxTTL)}
-	if *noRevoke {
+	opts := []pamtest.Option{pamtest.WithKeys(keys), pamtest.WithMaxTTL(int(f.maxTTL.d / time.Minute))}
+	if *f.noRevoke {
 		opts = append(opts, pamtest.WithRevokeDisabled())
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fail(e, fmt.Errorf("pam: serve: %w", err))
+	limits := defaultServeLimits
+	if e.limits != nil {
+		limits = *e.limits
 	}
-	srv := &http.Server{Handler: pamtest.NewHandler(opts...), ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(pamtest.NewHandler(opts...), limits)
 	origin := "http://" + ln.Addr().String()
-	fmt.Fprintf(e.stdout, "export PAM_SUBSCRIBE_KEY=%s\n", shellQuote(keys.Subscribe))
-	fmt.Fprintf(e.stdout, "export PAM_PUBLISH_KEY=%s\n", shellQuote(keys.Publish))
-	fmt.Fprintf(e.stdout, "export PAM_SECRET_KEY=%s\n", shellQuote(keys.Secret))
-	fmt.Fprintf(e.stdout, "export PAM_ORIGIN=%s\n", shellQuote(origin))
-	fmt.Fprintf(e.stderr, "pam: Access Manager emulator listening on %s; interrupt to stop\n", origin)
+	for _, kv := range append(printed, [2]string{"PAM_ORIGIN", origin}) {
+		fmt.Fprintf(e.stdout, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+	}
+	fmt.Fprintf(e.stderr, "pam serve: Access Manager emulator listening on %s; interrupt to stop\n", origin)
+	if !isLoopback(ln.Addr()) {
+		fmt.Fprintf(e.stderr, "pam serve: warning: %s is reachable from other machines; the emulator is for tests "+
+			"(plain HTTP, keys printed above): prefer --addr 127.0.0.1:PORT\n", ln.Addr())
+	}
 	if e.ready != nil {
 		e.ready(ln.Addr().String())
 	}
+	return serveUntilDone(ctx, srv, ln, e)
+}
+
+// keys returns the keyset to serve and the export lines that give it to
+// the user: fresh keys, printed, unless --keys-from-env; then the
+// environment's, not printed, and fresh ones printed for any not set.
+func (f *serveFlags) keys(e *env) (pam.Keys, [][2]string) {
+	fromEnv, _ := keysFromEnv(e)
+	fresh := pam.Keys{Subscribe: "sub-c-" + uuid.NewString(), Publish: "pub-c-" + uuid.NewString(), Secret: "sec-c-" + uuid.NewString()}
+	if !*f.keysFromEnv {
+		var ignored []string
+		for i, v := range [...]string{fromEnv.Subscribe, fromEnv.Publish, fromEnv.Secret} {
+			if v != "" {
+				ignored = append(ignored, keyVars[i])
+			}
+		}
+		if len(ignored) > 0 {
+			fmt.Fprintf(e.stderr, "pam serve: %s set in the environment but not used: the emulator has fresh keys "+
+				"(pass --keys-from-env to serve the environment's)\n", strings.Join(ignored, ", "))
+		}
+		fromEnv = pam.Keys{}
+	}
+	var printed [][2]string
+	for i, k := range [...]struct{ have, fresh *string }{
+		{&fromEnv.Subscribe, &fresh.Subscribe}, {&fromEnv.Publish, &fresh.Publish}, {&fromEnv.Secret, &fresh.Secret},
+	} {
+		if *k.have == "" {
+			*k.have = *k.fresh
+			printed = append(printed, [2]string{keyVars[i], *k.fresh})
+		}
+	}
+	return fromEnv, printed
+}
+
+// isLoopback reports whether a listens on a loopback address only.
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// serveUntilDone serves until ctx is done, then shuts the server down.
+func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, e *env) int {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:
-		return fail(e, fmt.Errorf("pam: serve: %w", err))
+		return fail(e, fmt.Errorf("pam serve: %w", err))
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fail(e, fmt.Errorf("pam: serve: %w", err))
+		return fail(e, fmt.Errorf("pam serve: %w", err))
 	}
 	return exitOK
 }
@@ -77,15 +158,7 @@ func runServe(ctx context.Context, args []string, e *env) int {
 func shellQuote(s string) string {
 	for _, c := range s {
 		if !(c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
-			out := []byte{'\''}
-			for i := 0; i < len(s); i++ {
-				if s[i] == '\'' {
-					out = append(out, `'\''`...)
-				} else {
-					out = append(out, s[i])
-				}
-			}
-			return string(append(out, '\''))
+			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 		}
 	}
 	return s

@@ -1,13 +1,17 @@
 package tokencodec
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/pamkit/pam/internal/vectors"
+)
 
 // BenchmarkUnwrap, BenchmarkDecodeInto and BenchmarkDecodeReference split
 // the cost of parsing the contract token (tok01) and the largest vector
 // (tok28): base64 into a stack buffer, then either decoder.
 func BenchmarkUnwrap(b *testing.B) {
 	for _, id := range []string{"tok01", "tok28"} {
-		tok := vectorByID(b, id).Token
+		tok := vectors.TokenByID(b, id).Token
 		b.Run(id, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(tok)))
@@ -23,7 +27,7 @@ func BenchmarkUnwrap(b *testing.B) {
 
 func BenchmarkDecodeInto(b *testing.B) {
 	for _, id := range []string{"tok01", "tok28"} {
-		raw := string(rawOf(b, vectorByID(b, id).Token))
+		raw := string(rawOf(b, vectors.TokenByID(b, id).Token))
 		b.Run(id, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
@@ -39,26 +43,15 @@ func BenchmarkDecodeInto(b *testing.B) {
 
 func BenchmarkDecodeReference(b *testing.B) {
 	for _, id := range []string{"tok01", "tok28"} {
-		raw := rawOf(b, vectorByID(b, id).Token)
+		raw := rawOf(b, vectors.TokenByID(b, id).Token)
 		b.Run(id, func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetBytes(int64(len(raw)))
 			for b.Loop() {
-				if _, err := DecodeReference(raw); err != nil {
+				if _, err := decodeReference(raw); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
-}
-
-func vectorByID(tb testing.TB, id string) vector {
-	tb.Helper()
-	for _, v := range loadVectors(tb) {
-		if v.ID == id {
-			return v
-		}
-	}
-	tb.Fatalf("no vector %q", id)
-	return vector{}
 }

@@ -355,11 +355,11 @@ func DecodeInto[P Perm](s string, t *TokenOf[P]) error {
 				return err
 			}
 		case keyRes:
-			if err := decodeGrants(&d, &t.Res, "res", &t.Layout); err != nil {
+			if err := decodeGrants(&d, &t.Res, "res"); err != nil {
 				return err
 			}
 		case keyPat:
-			if err := decodeGrants(&d, &t.Pat, "pat", nil); err != nil {
+			if err := decodeGrants(&d, &t.Pat, "pat"); err != nil {
 				return err
 			}
 		case keyMeta:
@@ -409,9 +409,9 @@ func (d *decoder) skipUnknown(start int, key string, depth int) error {
 	return err
 }
 
-// decodeGrants reads a "res" or "pat" map. When layout is not nil it records
-// how the type keys deviate from today's layout.
-func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout) error {
+// decodeGrants reads a "res" or "pat" map, whatever the order of its type
+// keys.
+func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string) error {
 	var err error
 	n, ok := d.smallMap() // depth 2
 	if !ok {
@@ -421,8 +421,8 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout
 	}
 	saved := d.unknown // the top-level map's unknown keys
 	d.unknown = nil
-	var seen [numTypes]int // 1 + position, 0 when absent
-	for i := range n {
+	var seen [numTypes]bool
+	for range n {
 		start := d.off
 		key, ok := d.shortStr(majorBytes)
 		if !ok {
@@ -437,10 +437,10 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout
 			}
 			continue
 		}
-		if seen[idx] != 0 {
+		if seen[idx] {
 			return d.fail(start, sec+": duplicate type key "+strconv.Quote(key))
 		}
-		seen[idx] = i + 1
+		seen[idx] = true
 		m, err := decodeNames[P](d, sec, typeKeys[idx])
 		if err != nil {
 			return err
@@ -448,14 +448,6 @@ func decodeGrants[P Perm](d *decoder, g *GrantsOf[P], sec string, layout *Layout
 		*g.typeMap(idx) = m
 	}
 	d.unknown = saved
-	if layout != nil {
-		if seen[typeUsr] != 0 && seen[typeSpc] != 0 && seen[typeUsr] < seen[typeSpc] {
-			*layout |= LayoutUsrBeforeSpc
-		}
-		if seen[typeUUID] == 0 {
-			*layout |= LayoutNoUUIDType
-		}
-	}
 	return nil
 }
 

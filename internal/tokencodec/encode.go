@@ -6,15 +6,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // Encode returns the CBOR of t in the layout the service writes (wire.md
 // §5.2): a map with byte-string keys v, t, ttl, res, pat, meta, then uuid
 // only when t.HasUUID, then sig only when withSig. res and pat hold the type
 // keys chan, grp, spc, usr, uuid as byte strings, each mapping text-string
-// names to unsigned bitmasks (an absent map is written empty). t.Layout
-// selects an older order of type keys. Integers use their shortest form;
+// names to unsigned bitmasks (an absent map is written empty). Integers use their shortest form;
 // names and meta keys are written in sorted order, so the output is
 // deterministic.
 //
@@ -46,9 +44,9 @@ func AppendEncode[P Perm](dst []byte, t *TokenOf[P], withSig bool) ([]byte, erro
 	dst = appendBytesKey(dst, "ttl")
 	dst = appendHead(dst, majorUint, t.TTL)
 	dst = appendBytesKey(dst, "res")
-	dst = appendGrants(dst, &t.Res, t.Layout)
+	dst = appendGrants(dst, &t.Res)
 	dst = appendBytesKey(dst, "pat")
-	dst = appendGrants(dst, &t.Pat, t.Layout)
+	dst = appendGrants(dst, &t.Pat)
 	dst = appendBytesKey(dst, "meta")
 	var err error
 	if dst, err = appendMetaMap(dst, t.Meta, 2); err != nil {
@@ -66,15 +64,8 @@ func AppendEncode[P Perm](dst []byte, t *TokenOf[P], withSig bool) ([]byte, erro
 	return dst, nil
 }
 
-func appendGrants[P Perm](dst []byte, g *GrantsOf[P], layout Layout) []byte {
-	order := [numTypes]int{typeChan, typeGrp, typeSpc, typeUsr, typeUUID}
-	if layout&LayoutUsrBeforeSpc != 0 {
-		order[2], order[3] = typeUsr, typeSpc
-	}
-	keys := order[:]
-	if layout&LayoutNoUUIDType != 0 && len(g.UUID) == 0 {
-		keys = keys[:numTypes-1]
-	}
+func appendGrants[P Perm](dst []byte, g *GrantsOf[P]) []byte {
+	keys := [numTypes]int{typeChan, typeGrp, typeSpc, typeUsr, typeUUID}
 	dst = appendHead(dst, majorMap, uint64(len(keys)))
 	for _, idx := range keys {
 		m := *g.typeMap(idx)
@@ -201,17 +192,11 @@ func appendValue(dst []byte, v any, parent int) ([]byte, error) {
 	case float64:
 		return appendFloat(dst, x)
 	case json.Number:
-		if i, err := x.Int64(); err == nil {
-			return appendInt(dst, i), nil
-		}
-		if u, err := strconv.ParseUint(string(x), 10, 64); err == nil {
-			return appendHead(dst, majorUint, u), nil
-		}
-		f, err := x.Float64()
+		n, err := Number(string(x))
 		if err != nil {
 			return dst, fmt.Errorf("meta: number %q: %w", string(x), err)
 		}
-		return appendFloat(dst, f)
+		return appendValue(dst, n, parent)
 	case []any:
 		if parent+1 > MaxDepth {
 			return dst, errors.New("meta: nested deeper than the decoder accepts")

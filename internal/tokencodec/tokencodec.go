@@ -2,13 +2,13 @@
 // tokens (wire.md §5): a map with byte-string keys v, t, ttl, res, pat, meta,
 // uuid (optional) and sig, in that order.
 //
-// Two decoders live here. [DecodeInto] (and [Decode]) is a small
-// purpose-built reader for the fixed token layout: no reflection, one pass,
-// every length checked against the remaining input before anything is
-// allocated. [DecodeReference] decodes the same layout through one strict
-// fxamacker/cbor mode; a fuzz test checks that the two agree on every input.
-// [Encode] writes the layout the service writes, and [Unwrap] turns the token
-// string (base64, possibly percent-encoded) into CBOR bytes.
+// [DecodeInto] (and [Decode]) is a small purpose-built reader for the fixed
+// token layout: no reflection, one pass, every length checked against the
+// remaining input before anything is allocated. Its tests hold it against a
+// reference decoder built on one strict fxamacker/cbor mode, on every vector
+// and in a fuzz test. [Encode] writes the layout the service writes today,
+// and [Unwrap] turns the token string (base64, possibly percent-encoded)
+// into CBOR bytes.
 package tokencodec
 
 // Version is the only token version this package reads.
@@ -58,29 +58,10 @@ type TokenOf[P Perm] struct {
 	UUID      string         // "uuid": authorized uuid
 	HasUUID   bool           // whether the "uuid" key is present
 	Sig       []byte         // "sig": the service's signature
-
-	// Layout records how the token's res/pat type keys deviate from what
-	// the service writes today, so that Encode can reproduce older tokens
-	// byte for byte. The zero value is today's layout. Decoders set it from
-	// "res"; the reference decoder leaves it zero.
-	Layout Layout
 }
 
 // Token is TokenOf with plain uint32 bitmasks.
 type Token = TokenOf[uint32]
-
-// Layout flags describe older arrangements of the res/pat type keys.
-type Layout uint8
-
-const (
-	// LayoutUsrBeforeSpc: type keys in the order chan, grp, usr, spc, uuid,
-	// as in tokens minted before mid-2022 (tok01). Today's service writes
-	// chan, grp, spc, usr, uuid.
-	LayoutUsrBeforeSpc Layout = 1 << iota
-	// LayoutNoUUIDType: no "uuid" type key in res and pat, as in tokens
-	// from 2019 to 2021.
-	LayoutNoUUIDType
-)
 
 // Type key indexes, in the order today's service writes them.
 const (

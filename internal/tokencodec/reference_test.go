@@ -40,11 +40,10 @@ func mustDecMode() cbor.DecMode {
 	return dm
 }
 
-// DecodeReference decodes the CBOR of a token through the strict
+// decodeReference decodes the CBOR of a token through the strict
 // fxamacker/cbor mode. It accepts exactly what [Decode] accepts and returns
-// the same values, except that it leaves Layout zero; it is slower and
-// exists to check [Decode].
-func DecodeReference(b []byte) (*Token, error) {
+// the same values; it is slower and exists to check [Decode].
+func decodeReference(b []byte) (*Token, error) {
 	if len(b) > MaxCBORLen {
 		return nil, errors.New("token too long")
 	}
