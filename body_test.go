@@ -174,7 +174,7 @@ func TestGrantBodyVectors(t *testing.T) {
 				userID = in.ConfigUserID
 			}
 			c, rec := setup(t, 200, grantOK, WithUserID(userID))
-			c.keys = keys
+			setKeys(c, keys)
 
 			if v.Body != nil {
 				// Whatever Validate says, the body is the official SDK's.
@@ -194,7 +194,7 @@ func TestGrantBodyVectors(t *testing.T) {
 				require.ErrorIs(t, err, ErrMissingSecretKey)
 			default:
 				require.NoError(t, err)
-				assert.Equal(t, "qEF2AkF0GmEI03xDdHRsGDxDcmVz", tok)
+				assert.Equal(t, grantToken, tok)
 				reqs := rec.requests()
 				require.Len(t, reqs, 1)
 				got := reqs[0]

@@ -28,9 +28,18 @@ func sleepContext(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Bounds on what an answer's Date header may teach the client: a clock
+// more than a day off is not drift but a broken clock or a lying server
+// (whichever it is, signing with it would not help), and no Access Manager
+// v3 answer was dated before 2020.
+const maxClockOffset = 24 * time.Hour
+
+var minServiceDate = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // clockSkew reports whether an answer says the request's timestamp was
-// outside the service's window and carries a usable Date header; if so it
-// returns that date and the local clock's time when the answer arrived.
+// outside the service's window and carries a usable, plausible Date header
+// (see maxClockOffset); if so it returns that date and the local clock's
+// time when the answer arrived.
 func (c *Client) clockSkew(e *APIError, h http.Header) (skewed bool, serverDate, localDate time.Time) {
 	if e.kind() != answerInvalidTimestamp {
 		return false, time.Time{}, time.Time{}
@@ -39,7 +48,11 @@ func (c *Client) clockSkew(e *APIError, h http.Header) (skewed bool, serverDate,
 	if err != nil {
 		return false, time.Time{}, time.Time{}
 	}
-	return true, date, c.now()
+	local := c.now()
+	if date.Before(minServiceDate) || date.Sub(local).Abs() > maxClockOffset {
+		return false, time.Time{}, time.Time{}
+	}
+	return true, date, local
 }
 
 // learnOffset sets the client's clock offset so that [Client.serverNow]

@@ -190,3 +190,82 @@ func TestClockSkewConcurrent(t *testing.T) {
 	}
 	assert.InDelta(t, float64(-10*time.Minute), float64(c.clockOffset.Load()), float64(2*time.Second))
 }
+
+// TestClockOffsetBounded: after a 400 "Invalid timestamp", only a plausible
+// Date header (within a day of the local clock, not before 2020) moves the
+// client's clock; any other is ignored and the answer returned.
+func TestClockOffsetBounded(t *testing.T) {
+	t.Parallel()
+	local := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	date := func(t time.Time) string { return t.Format(http.TimeFormat) }
+	tests := []struct {
+		name   string
+		date   string
+		offset time.Duration // 0: the clock does not move
+	}{
+		{"year 0001", date(time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)), 0},
+		{"year 1970", date(time.Unix(0, 0).UTC()), 0},
+		{"year 2019", date(time.Date(2019, 12, 31, 23, 0, 0, 0, time.UTC)), 0},
+		{"year 2100", date(time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)), 0},
+		{"year 9999", date(time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)), 0},
+		{"garbage", "yesterday-ish", 0},
+		{"a day and a minute ahead", date(local.Add(24*time.Hour + time.Minute)), 0},
+		{"a day and a minute behind", date(local.Add(-24*time.Hour - time.Minute)), 0},
+		{"one hour ahead", date(local.Add(time.Hour)), time.Hour},
+		{"one hour behind", date(local.Add(-time.Hour)), -time.Hour},
+		{"ten minutes ahead", date(local.Add(10 * time.Minute)), 10 * time.Minute},
+		{"ten minutes behind", date(local.Add(-10 * time.Minute)), -10 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				if hits.Add(1) > 1 {
+					_, _ = io.WriteString(w, grantOK)
+					return
+				}
+				w.Header()["Date"] = []string{tt.date}
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = io.WriteString(w, `{"error":{"message":"Invalid timestamp","source":"grant"},"service":"Access Manager","status":400}`)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := New(testKeys, WithOrigin(srv.URL), WithClock(func() time.Time { return local }))
+			require.NoError(t, err)
+			_, err = c.GrantToken(context.Background(), grantReq)
+			assert.Equal(t, tt.offset, time.Duration(c.clockOffset.Load()))
+			if tt.offset == 0 {
+				var apiErr *APIError
+				require.ErrorAs(t, err, &apiErr, "the answer is returned")
+				assert.Equal(t, "Invalid timestamp", apiErr.Message)
+				assert.EqualValues(t, 1, hits.Load(), "no retry on an implausible date")
+				return
+			}
+			require.NoError(t, err)
+			assert.EqualValues(t, 2, hits.Load(), "retried once with the corrected clock")
+		})
+	}
+}
+
+// TestOffsetNeverExpiresFreshToken: a learnt offset, up to the largest
+// accepted, does not make a fresh token from a ReuseTokenSource look
+// expired: the source is asked once, not on every request.
+func TestOffsetNeverExpiresFreshToken(t *testing.T) {
+	t.Parallel()
+	// 24 hours is the largest offset a Date header can teach.
+	for _, offset := range []time.Duration{23 * time.Hour, 24 * time.Hour, -23 * time.Hour} {
+		t.Run(offset.String(), func(t *testing.T) {
+			t.Parallel()
+			src := &countingSource{tokens: []string{mkToken(t, time.Now(), 15*time.Minute, "fresh")}}
+			srv := newAuthServer(t, nil)
+			c, hc := authClient(t, srv, WithTokenSource(ReuseTokenSource(src, time.Minute)))
+			c.clockOffset.Store(int64(offset))
+			for range 5 {
+				status, _ := get(t, hc, srv.URL+"/time/0")
+				require.Equal(t, http.StatusOK, status)
+			}
+			assert.EqualValues(t, 1, src.calls.Load())
+		})
+	}
+}

@@ -21,7 +21,9 @@ var (
 	ErrInvalidTTL = errors.New("invalid ttl")
 	// ErrNoPermissions: the request grants nothing, or an entry grants no bits.
 	ErrNoPermissions = errors.New("no permissions")
-	// ErrInvalidPermission: a permission bit the resource type does not accept.
+	// ErrInvalidPermission: a permission bit the resource type does not
+	// accept, or a name or authorized uuid the service would refuse (empty,
+	// not UTF-8, an authorized uuid over 92 bytes).
 	ErrInvalidPermission = errors.New("invalid permission")
 	// ErrInvalidMeta: a meta key or value the service cannot store.
 	ErrInvalidMeta = errors.New("invalid meta")
@@ -109,6 +111,10 @@ type APIError struct {
 	Payload *ErrorPayload
 
 	answer answerKind // set by newAPIError
+
+	// How many details, channels and channel groups the service named
+	// beyond the ones kept (see scrub).
+	moreDetails, moreChannels, moreGroups int
 }
 
 // ErrorPayload lists the resources a 403 "Forbidden" response names.
@@ -117,42 +123,73 @@ type ErrorPayload struct {
 	ChannelGroups []string `json:"channel-groups,omitempty"`
 }
 
-// Error describes the failure in one line; it never contains the request
-// URL, signature or token. The operation that failed is named by the error
-// that wraps this one.
+// Error describes the failure in one line of bounded size; it never
+// contains the request URL, signature or token (text from the service has
+// them stripped before it is kept). It shows the first few details and
+// named resources, and says how many more there are. The operation that
+// failed is named by the error that wraps this one.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("service answered ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
 	if e.Message != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(clip(e.Message, maxServiceText))
 	}
-	for _, d := range e.Details {
+	for i, d := range e.Details {
+		if i == maxShownDetails {
+			writeMore(&b, "; and ", len(e.Details)-i+e.moreDetails, " more details")
+			break
+		}
 		b.WriteString("; ")
 		if d.Location != "" {
-			b.WriteString(d.Location)
+			b.WriteString(clip(d.Location, maxDetailText))
 			b.WriteString(": ")
 		}
-		b.WriteString(d.Message)
+		b.WriteString(clip(d.Message, maxDetailText))
+	}
+	if len(e.Details) <= maxShownDetails {
+		writeMore(&b, "; and ", e.moreDetails, " more details")
 	}
 	if e.Payload != nil {
-		if len(e.Payload.Channels) > 0 {
-			b.WriteString(" (channels: ")
-			b.WriteString(strings.Join(e.Payload.Channels, ", "))
-			b.WriteString(")")
-		}
-		if len(e.Payload.ChannelGroups) > 0 {
-			b.WriteString(" (channel groups: ")
-			b.WriteString(strings.Join(e.Payload.ChannelGroups, ", "))
-			b.WriteString(")")
-		}
+		writeNames(&b, " (channels: ", e.Payload.Channels, e.moreChannels)
+		writeNames(&b, " (channel groups: ", e.Payload.ChannelGroups, e.moreGroups)
 	}
 	if e.Message == "" && len(e.Body) > 0 {
 		b.WriteString(": ")
-		b.WriteString(strconv.Quote(string(e.Body)))
+		b.WriteString(strconv.Quote(clip(string(e.Body), maxShownBody)))
 	}
 	return b.String()
+}
+
+// writeNames writes a parenthesised list of at most maxShownDetails names,
+// each cut to maxQuotedName bytes, and how many more there are.
+func writeNames(b *strings.Builder, head string, names []string, more int) {
+	if len(names) == 0 {
+		return
+	}
+	b.WriteString(head)
+	for i, n := range names {
+		if i == maxShownDetails {
+			more += len(names) - i
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(clip(n, maxQuotedName))
+	}
+	writeMore(b, ", and ", more, " more")
+	b.WriteString(")")
+}
+
+// writeMore writes head, n and tail when n is positive.
+func writeMore(b *strings.Builder, head string, n int, tail string) {
+	if n > 0 {
+		b.WriteString(head)
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString(tail)
+	}
 }
 
 // Is lets errors.Is(err, ErrTokenExpired) and errors.Is(err,
@@ -239,11 +276,14 @@ type errorObject struct {
 	Details []ErrorDetail `json:"details"`
 }
 
-// newAPIError decodes an error response body. A body it cannot read as an
-// error object is kept, truncated, in Body.
-func newAPIError(status int, body []byte) *APIError {
+// newAPIError decodes an error response body, reads what it says from the
+// whole text, then strips the request's secrets (nil: none known) from
+// every text and bounds it (see [APIError.scrub]). A body it cannot read as
+// an error object is kept, so stripped and truncated, in Body.
+func newAPIError(status int, body []byte, secrets *requestSecrets) *APIError {
 	e := decodeAPIError(status, body)
-	e.answer = classify(e.StatusCode, e.Message, e.Details, e.Body)
+	e.answer = classify(e.StatusCode, e.Message, e.Details, e.Body[:min(len(e.Body), maxErrorBody)])
+	e.scrub(secrets)
 	return e
 }
 
@@ -264,10 +304,7 @@ func decodeAPIError(status int, body []byte) *APIError {
 			return e
 		}
 	}
-	if len(body) > maxErrorBody {
-		body = body[:maxErrorBody]
-	}
-	e.Body = append([]byte(nil), body...)
+	e.Body = body // scrub copies what it keeps
 	return e
 }
 

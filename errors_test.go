@@ -22,7 +22,7 @@ func FuzzAPIError(f *testing.F) {
 	f.Add(502, []byte(`<html>`))
 	f.Add(403, []byte(`{"message":"Forbidden","payload":{"channels":["a"]},"error":true}`))
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
-		e := newAPIError(status, body)
+		e := newAPIError(status, body, nil)
 		if len(e.Body) > maxErrorBody {
 			t.Fatalf("kept %d bytes", len(e.Body))
 		}
@@ -163,7 +163,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 	refused, err := New(keys, WithOrigin("http://"+refusedAddr))
 	require.NoError(t, err)
 	api, _ := setup(t, 403, `{"error":{"message":"Invalid signature","source":"revoke","details":[{"message":"x","location":"signature","locationType":"query"}]},"service":"Access Manager","status":403}`)
-	api.keys = keys
+	setKeys(api, keys)
 
 	var errs []error
 	for _, c := range []*Client{closer, refused, api} {
@@ -227,6 +227,6 @@ func TestClassify(t *testing.T) {
 		if tt.e.Body != nil {
 			body = tt.e.Body
 		}
-		assert.Equal(t, tt.want, newAPIError(tt.e.StatusCode, body).answer, "case %d decoded", i)
+		assert.Equal(t, tt.want, newAPIError(tt.e.StatusCode, body, nil).answer, "case %d decoded", i)
 	}
 }

@@ -25,7 +25,7 @@ func ExampleWithRetry() {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
-		_, _ = io.WriteString(w, `{"data":{"message":"Success","token":"p0F2AkF0Gl043rhDdHRsCkNyZXOk"},"service":"Access Manager","status":200}`)
+		_, _ = io.WriteString(w, `{"data":{"message":"Success","token":"p0F2AkF0Gl043rhDdHRsCkNyZXOkRGNoYW6hZnNlY3JldAFDZ3JwoEN1c3KgQ3NwY6BDcGF0pERjaGFuoENncnCgQ3VzcqBDc3BjoERtZXRhoENzaWdYIGOAeTyWGLzlrpFaVxOA9ND7ffB-a-f2GJk3UqYdiTp7"},"service":"Access Manager","status":200}`)
 	}))
 	defer srv.Close()
 

@@ -10,7 +10,10 @@ import (
 // GrantToken asks the service for a token as r describes and returns it.
 // It validates r first (see [TokenRequest.Validate]) and checks that the
 // client has the secret and publish keys; when either check fails nothing is
-// sent. An error answer from the service is an *[APIError].
+// sent. An error answer from the service is an *[APIError]. The token in
+// the answer is checked before it is returned: one that would not parse
+// with [ParseToken] is an error wrapping [ErrMalformedToken] that names the
+// origin.
 func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
 	const op = "grant token"
 	if r == nil {
@@ -36,6 +39,9 @@ func (c *Client) grantBody(ctx context.Context, body []byte) (string, error) {
 	token, err := readGrantAnswer(data)
 	if err != nil {
 		return "", opErr(op, err)
+	}
+	if err := checkToken(token); err != nil {
+		return "", opErr(op, fmt.Errorf("the service at %s answered with a token that does not parse: %w; check the origin points at PubNub", c.origin(), err))
 	}
 	return token, nil
 }

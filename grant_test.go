@@ -2,6 +2,8 @@ package pam
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -15,7 +17,7 @@ import (
 func TestGrantMissingKeys(t *testing.T) {
 	t.Parallel()
 	c, rec := setup(t, 200, grantOK)
-	c.keys = Keys{Subscribe: "s"}
+	setKeys(c, Keys{Subscribe: "s"})
 	_, err := c.GrantToken(context.Background(), NewTokenRequest(0))
 	require.ErrorIs(t, err, ErrMissingSecretKey)
 	require.ErrorIs(t, err, ErrMissingPublishKey)
@@ -158,13 +160,62 @@ func (t answerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // whole overhead, without a network.
 func BenchmarkGrantToken(b *testing.B) {
 	c, err := New(testKeys, WithHTTPClient(&http.Client{Transport: answerTransport{
-		`{"data":{"message":"Success","token":"qEF2AkF0GmEI03xDdHRsGDxDcmVzpURjaGFuoWljaGFubmVsLTEY70NncnChb2NoYW5uZWxfZ3JvdXAtMQVDdXNyoENzcGOgRHV1aWShZnV1aWQtMRhoQ3BhdKVEY2hhbqFtXmNoYW5uZWwtXFMqJBjvQ2dycKF0XjpjaGFubmVsX2dyb3VwLVxTKiQFQ3VzcqBDc3BjoER1dWlkoWpedXVpZC1cUyokGGhEbWV0YaBEdXVpZHR0ZXN0LWF1dGhvcml6ZWQtdXVpZENzaWdYIPpU-vCe9rkpYs87YUrFNWkyNq8CVvmKwEjVinnDrJJc"},"service":"Access Manager","status":200}`,
+		grantOK,
 	}}))
 	require.NoError(b, err)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.GrantToken(ctx, benchRequest()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestGrantAnswerTokenParsed: a grant answer whose token would not parse
+// is an error that names the origin and wraps ErrMalformedToken (or
+// ErrUnsupportedVersion), bounded in size and without the token.
+func TestGrantAnswerTokenParsed(t *testing.T) {
+	t.Parallel()
+	v3 := base64.RawURLEncoding.EncodeToString([]byte{0xa1, 0x41, 'v', 0x03})
+	tests := []struct {
+		name     string
+		token    string
+		sentinel error
+	}{
+		{"not a token", "not-a-token", ErrMalformedToken},
+		{"control characters", "p0F2\u0001\u0002AkF0\u001b[31m", ErrMalformedToken},
+		{"900 KB", strings.Repeat("p0F2AkF0", 900<<10/8), ErrMalformedToken},
+		{"truncated", grantToken[:len(grantToken)/2], ErrMalformedToken},
+		{"trailing garbage", grantToken + "AAAA", ErrMalformedToken},
+		{"version 3", v3, ErrUnsupportedVersion},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			answer, err := json.Marshal(map[string]any{"data": map[string]string{"message": "Success", "token": tt.token}, "status": 200})
+			require.NoError(t, err)
+			c, rec := setup(t, 200, string(answer))
+			got, err := c.GrantToken(context.Background(), grantReq)
+			assert.Empty(t, got)
+			require.ErrorIs(t, err, tt.sentinel)
+			assert.Contains(t, err.Error(), rec.URL, "names the origin")
+			assert.NotContains(t, err.Error(), tt.token)
+			assert.Less(t, len(err.Error()), 512)
+		})
+	}
+	c, _ := setup(t, 200, grantOK)
+	got, err := c.GrantToken(context.Background(), grantReq)
+	require.NoError(t, err)
+	assert.Equal(t, grantToken, got)
+}
+
+// BenchmarkGrantAnswerCheck is what checking a grant answer's token adds to
+// a grant: the strict decode without building the token.
+func BenchmarkGrantAnswerCheck(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := checkToken(grantToken); err != nil {
 			b.Fatal(err)
 		}
 	}

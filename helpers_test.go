@@ -148,9 +148,50 @@ func verifySignature(t *testing.T, keys Keys, c captured) {
 	require.Equal(t, want, c.Query.Get("signature"), "signature does not cover the request as sent")
 }
 
-const grantOK = `{"data":{"message":"Success","token":"qEF2AkF0GmEI03xDdHRsGDxDcmVz"},"service":"Access Manager","status":200}`
+// grantToken is a real token (the contract token, tok01): GrantToken
+// checks that the answer's token parses.
+const grantToken = "qEF2AkF0GmEI03xDdHRsGDxDcmVzpURjaGFuoWljaGFubmVsLTEY70NncnChb2NoYW5uZWxfZ3JvdXAtMQVDdXNyoENzcGOgRHV1aWShZnV1aWQtMRhoQ3BhdKVEY2hhbqFtXmNoYW5uZWwtXFMqJBjvQ2dycKF0XjpjaGFubmVsX2dyb3VwLVxTKiQFQ3VzcqBDc3BjoER1dWlkoWpedXVpZC1cUyokGGhEbWV0YaBEdXVpZHR0ZXN0LWF1dGhvcml6ZWQtdXVpZENzaWdYIPpU-vCe9rkpYs87YUrFNWkyNq8CVvmKwEjVinnDrJJc"
+
+const grantOK = `{"data":{"message":"Success","token":"` + grantToken + `"},"service":"Access Manager","status":200}`
 
 // fixedClock returns a clock stopped at unix seconds.
 func fixedClock(unix int64) func() time.Time {
 	return func() time.Time { return time.Unix(unix, 0) }
+}
+
+// setKeys gives c another keyset, as New would have stored it.
+func setKeys(c *Client, keys Keys) {
+	c.signer = sign.NewSigner(keys.Secret)
+	c.hasSecret = keys.Secret != ""
+	keys.Secret = ""
+	c.keys = keys
+}
+
+// recordingServer is an httptest server that keeps what record makes of
+// each request and answers with respond.
+type recordingServer struct {
+	*httptest.Server
+	mu  sync.Mutex
+	got []string
+}
+
+func newRecordingServer(t *testing.T, record func(r *http.Request, body []byte) []string, respond func(w http.ResponseWriter, r *http.Request)) *recordingServer {
+	t.Helper()
+	s := &recordingServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		s.mu.Lock()
+		s.got = append(s.got, record(r, b)...)
+		s.mu.Unlock()
+		respond(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// recorded returns what was kept so far.
+func (s *recordingServer) recorded() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.got...)
 }

@@ -15,7 +15,9 @@ import (
 //
 // Nothing secret is logged: no query string (so no signature), no request or
 // response body, no secret key, and a token in a revoke path is cut to its
-// first 8 characters. Without this option the client logs nothing. A nil
+// first 8 characters; text the service sent is stripped of the request's
+// query, signature and token. Every record is bounded in size: an error
+// in it is cut to 2 KiB. Without this option the client logs nothing. A nil
 // logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
@@ -41,7 +43,7 @@ func (c *Client) logAttempt(ctx context.Context, op, method, path string, attemp
 		slog.Int("attempt", attempt),
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error", clip(err.Error(), maxLoggedError)))
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, "pam: request", attrs...)
 }
@@ -57,7 +59,7 @@ func (c *Client) logRetry(ctx context.Context, op, method, path string, attempt 
 		slog.String("method", method),
 		slog.String("path", redactPath(path)),
 		slog.Int("attempt", attempt),
-		slog.String("reason", reason.Error()),
+		slog.String("reason", clip(reason.Error(), maxLoggedError)),
 		slog.Duration("wait", wait),
 	)
 }

@@ -71,7 +71,7 @@ func recordAttrs(r slog.Record) map[string]slog.Value {
 // signature or a whole token.
 func TestLoggingRedacts(t *testing.T) {
 	t.Parallel()
-	const token = "qEF2AkF0GmEI03xDdHRsGDxDcmVzpURjaGFuoWljaGFubmVsLTEY70NncnBzoENzcGOgQ3VzcqBEdXVpZHOgQ3BhdKVEY2hhbqBDZ3Jw"
+	const token = grantToken
 	keys := Keys{Subscribe: "sub-c-1", Publish: "pub-c-1", Secret: "sec-c-TOPSECRET-4b1d"}
 	capture := newLogCapture(slog.LevelDebug)
 	logger := slog.New(capture)

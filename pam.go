@@ -62,7 +62,6 @@ package pam
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -87,36 +86,35 @@ const maxUserIDLen = 92
 
 // Keys is a PubNub keyset. Grant and revoke need all three; a client that
 // only attaches tokens to its calls needs only Subscribe.
+//
+// A Keys value prints, logs and encodes to JSON with the secret key
+// redacted (see [Keys.Format], [Keys.LogValue], [Keys.MarshalJSON]), also
+// when embedded in another struct or held in an exported field. Three
+// things bypass those methods, since Secret is a plain field: fmt's %p
+// verb on a Keys value (go vet reports it), fmt printing a struct that
+// holds a Keys in an unexported field, and encoding/json marshalling a
+// struct that embeds Keys beside another embedded type with a MarshalJSON
+// method (the two cancel out and Keys' fields are inlined). Keep such
+// structs out of logs and JSON.
 type Keys struct {
 	Subscribe string
 	Publish   string
 	Secret    string
 }
 
-// String prints the keys with the secret key redacted, so that a Keys value
-// that reaches a log or an error does not leak the secret.
-func (k Keys) String() string {
-	sec := ""
-	if k.Secret != "" {
-		sec = "[redacted]"
-	}
-	return fmt.Sprintf("{Subscribe:%s Publish:%s Secret:%s}", k.Subscribe, k.Publish, sec)
-}
-
-// GoString is like String, for the %#v verb.
-func (k Keys) GoString() string { return "pam.Keys" + k.String() }
-
 // Client talks to Access Manager. It is safe for concurrent use; create one
-// and reuse it.
+// and reuse it. A *Client prints, logs and encodes to JSON with its secret
+// key and token redacted.
 type Client struct {
-	keys    Keys
-	userID  string
-	scheme  string // "https" or "http"
-	host    string // host[:port]
-	hc      *http.Client
-	now     func() time.Time
-	tokenMu sync.RWMutex // guards token
-	token   string
+	keys      Keys // Secret left empty: only the signer holds it
+	hasSecret bool
+	userID    string
+	scheme    string // "https" or "http"
+	host      string // host[:port]
+	hc        *http.Client
+	now       func() time.Time
+	tokenMu   sync.RWMutex // guards token
+	token     *string      // nil for none; a pointer, so that fmt never prints it from a copied Client
 
 	retry       RetryPolicy
 	logger      *slog.Logger                                     // nil: no logging
@@ -200,6 +198,10 @@ func parseOrigin(origin string) (scheme, host string, err error) {
 // WithHTTPClient sets the HTTP client requests are sent with. The client is
 // copied; nil is an error. It replaces the default client and its
 // transport (see the package doc) wholesale.
+//
+// Grant and revoke requests never follow redirects, whatever the client's
+// CheckRedirect says: the copy refuses them (the caller's client is left as
+// it is), and a 3xx answer is an error naming the host it points at.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(o *options) error {
 		if hc == nil {
@@ -244,19 +246,25 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 	if o.hc == nil {
 		o.hc = defaultHTTPClient()
 	}
+	// o.hc is the client's own copy: the caller's client keeps its policy.
+	o.hc.CheckRedirect = refuseRedirect
+	signer := sign.NewSigner(keys.Secret)
+	hasSecret := keys.Secret != ""
+	keys.Secret = ""
 	return &Client{
-		keys:   keys,
-		userID: o.userID,
-		scheme: o.scheme,
-		host:   o.host,
-		hc:     o.hc,
-		now:    o.now,
-		retry:  o.retry,
-		logger: o.logger,
-		rand:   rand.Float64,
-		sleep:  sleepContext,
-		src:    newSourceState(o.ts),
-		signer: sign.NewSigner(keys.Secret),
+		keys:      keys,
+		hasSecret: hasSecret,
+		userID:    o.userID,
+		scheme:    o.scheme,
+		host:      o.host,
+		hc:        o.hc,
+		now:       o.now,
+		retry:     o.retry,
+		logger:    o.logger,
+		rand:      rand.Float64,
+		sleep:     sleepContext,
+		src:       newSourceState(o.ts),
+		signer:    signer,
 	}, nil
 }
 

@@ -28,7 +28,8 @@ const maxResponseBody = 1 << 20
 // redacted. op names the operation in error messages.
 //
 // Network errors, 429 and 5xx answers are retried as the client's
-// [RetryPolicy] says. A 400 "Invalid timestamp" with a Date header sets the
+// [RetryPolicy] says. A 400 "Invalid timestamp" with a plausible Date
+// header (within a day of the local clock, and not before 2020) sets the
 // client's clock offset from that date and is retried once more, outside
 // the policy's count. Every attempt is signed afresh (new timestamp and
 // requestid) over the same body.
@@ -120,14 +121,20 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		err = redactURLError(err)
+		if rerr := c.unreadableRedirect(err); rerr != nil {
+			return result{err: rerr}
+		}
+		err = c.redactURLError(err)
 		return result{err: err, retryable: retryableTransportError(err), maybeApplied: !isDialError(err)}
 	}
 	defer resp.Body.Close()
 	status = resp.StatusCode
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return result{err: c.newRedirectError(resp)}
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
-		err = redactURLError(err)
+		err = c.redactURLError(err)
 		return result{err: fmt.Errorf("reading the response: %w", err), retryable: retryableTransportError(err), maybeApplied: true}
 	}
 	if len(data) > maxResponseBody {
@@ -136,7 +143,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return result{data: data}
 	}
-	apiErr := newAPIError(resp.StatusCode, data)
+	apiErr := newAPIError(resp.StatusCode, data, secretsOf(req.URL.RawQuery, path))
 	r = result{err: apiErr, retryable: retryableStatus(resp.StatusCode), maybeApplied: resp.StatusCode >= 500}
 	if r.retryable {
 		r.retryAfter, r.hasRetryAfter = parseRetryAfter(resp.Header, c.serverNow())
@@ -148,7 +155,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 // keyProblems lists the keys the client lacks to sign a request.
 func (c *Client) keyProblems() []error {
 	var errs []error
-	if c.keys.Secret == "" {
+	if !c.hasSecret {
 		errs = append(errs, fmt.Errorf("%w: Keys.Secret signs the request; only servers should hold it", ErrMissingSecretKey))
 	}
 	if c.keys.Publish == "" {
@@ -232,36 +239,6 @@ func appendRequestID(b []byte) []byte {
 // escapePathSegment escapes s for use as one path segment: only
 // A-Z a-z 0-9 - _ . stay literal, everything else is %XX (space is %20).
 func escapePathSegment(s string) string { return sign.Encode(s) }
-
-// redactURLError replaces the URL inside a *url.Error with one that has no
-// query (no signature, no auth) and at most the first 8 characters of a token
-// in the path, keeping the wrapped cause for errors.Is.
-func redactURLError(err error) error {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return err
-	}
-	u, perr := url.Parse(ue.URL)
-	if perr != nil {
-		return &url.Error{Op: ue.Op, URL: "(unparsable url)", Err: ue.Err}
-	}
-	return &url.Error{Op: ue.Op, URL: u.Scheme + "://" + u.Host + redactPath(u.EscapedPath()), Err: ue.Err}
-}
-
-// redactPath cuts a token in a revoke path ("/v3/pam/{sub}/grant/{token}")
-// to its first 8 characters.
-func redactPath(p string) string {
-	const marker = "/grant/"
-	i := strings.Index(p, marker)
-	if i < 0 {
-		return p
-	}
-	tok := p[i+len(marker):]
-	if len(tok) <= 8 {
-		return p
-	}
-	return p[:i+len(marker)] + tok[:8] + "..."
-}
 
 // Retry defaults, used for the fields of a [RetryPolicy] left zero.
 const (

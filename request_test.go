@@ -345,7 +345,7 @@ func TestRetryStatuses(t *testing.T) {
 			assert.Equal(t, tt.waits, sl.waits())
 			if tt.status == 0 {
 				require.NoError(t, err)
-				assert.Equal(t, "qEF2AkF0GmEI03xDdHRsGDxDcmVz", tok)
+				assert.Equal(t, grantToken, tok)
 			} else {
 				var apiErr *APIError
 				require.ErrorAs(t, err, &apiErr)
@@ -510,7 +510,7 @@ func TestRetrySleepCancelled(t *testing.T) {
 func TestConnectionResetThenSuccess(t *testing.T) {
 	t.Parallel()
 	for _, revoke := range []bool{false, true} {
-		s := newScript(t, reply{0, nil, ""}, reply{200, nil, `{"data":{"message":"Success","token":"qEF2AkF0GmEI03xDdHRsGDxDcmVz"},"status":200}`})
+		s := newScript(t, reply{0, nil, ""}, reply{200, nil, grantOK})
 		c, sl := scriptedClient(t, s, 0.5)
 		var err error
 		if revoke {

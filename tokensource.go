@@ -63,22 +63,20 @@ func newSourceState(ts TokenSource) *sourceState {
 // TokenSource: the client's clock for expiry checks (so that [WithClock]
 // governs refreshes) and a way to drop a token the service rejected.
 type clockedSource interface {
-	tokenAt(ctx context.Context, now func() time.Time) (string, error)
+	tokenAt(ctx context.Context, clk clocks) (string, error)
 	invalidate(token string)
 }
 
 // currentToken returns the token to attach and whether it came from the
 // token source (and so may be refreshed).
 func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
-	c.tokenMu.RLock()
-	tok := c.token
-	c.tokenMu.RUnlock()
+	tok := c.heldToken()
 	if tok != "" || c.src == nil {
 		return tok, false, nil
 	}
 	var err error
 	if cs, ok := c.src.ts.(clockedSource); ok {
-		tok, err = cs.tokenAt(ctx, c.serverNow) // errors arrive wrapped
+		tok, err = cs.tokenAt(ctx, clocks{now: c.serverNow, local: c.now}) // errors arrive wrapped
 	} else {
 		tok, err = checkSourceToken(c.src.ts.Token(ctx))
 	}
@@ -119,7 +117,10 @@ func checkSourceToken(tok string, err error) (string, error) {
 //
 // Called directly, the source checks expiry against time.Now. Through
 // [Client.Transport] it uses the client's clock ([WithClock]), corrected by
-// any offset the client has learned from the service's clock.
+// any offset the client has learned from the service's clock. A token
+// that only that offset makes look due the moment it arrives is judged by
+// the client's clock alone, so that a wrong offset cannot make every
+// request fetch a token.
 func ReuseTokenSource(src TokenSource, early time.Duration) TokenSource {
 	if rs, ok := src.(*reuseTokenSource); ok {
 		src = rs.src // don't cache twice
@@ -148,10 +149,16 @@ type fetch struct {
 // Token returns the cached token or a fresh one, as [ReuseTokenSource]
 // describes.
 func (s *reuseTokenSource) Token(ctx context.Context) (string, error) {
-	return s.tokenAt(ctx, time.Now)
+	return s.tokenAt(ctx, clocks{now: time.Now, local: time.Now})
 }
 
-func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (string, error) {
+// clocks are what a reuseTokenSource judges expiry by: now, the client's
+// estimate of the service's clock (its clock plus the offset learnt from
+// the service), and local, its clock without the offset.
+type clocks struct{ now, local func() time.Time }
+
+func (s *reuseTokenSource) tokenAt(ctx context.Context, clk clocks) (string, error) {
+	now := clk.now
 	if ctx == nil {
 		return "", sourceError(errors.New("nil context; pass context.Background() or a request context"))
 	}
@@ -167,7 +174,7 @@ func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (s
 			f = &fetch{done: make(chan struct{})}
 			s.inflight = f
 			s.mu.Unlock()
-			s.run(ctx, f)
+			s.run(ctx, f, clk)
 			return f.tok, f.err
 		}
 		s.mu.Unlock()
@@ -186,7 +193,7 @@ func (s *reuseTokenSource) tokenAt(ctx context.Context, now func() time.Time) (s
 }
 
 // run calls src for f and publishes the result, also if src panics.
-func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
+func (s *reuseTokenSource) run(ctx context.Context, f *fetch, clk clocks) {
 	var refresh time.Time
 	finished := false
 	defer func() {
@@ -212,10 +219,27 @@ func (s *reuseTokenSource) run(ctx context.Context, f *fetch) {
 		if exp, err = tokenExpiry(tok); err != nil {
 			tok, err = "", sourceError(err)
 		}
-		refresh = exp.Add(-s.early)
+		refresh = dueAt(exp.Add(-s.early), clk)
 	}
 	f.tok, f.err = tok, err
 	finished = true
+}
+
+// dueAt returns when a token just fetched, due at refresh by clk.now, must
+// be replaced. When only the learnt offset makes it due at once (by the
+// local clock it is not), the offset is wrong or the token younger than the
+// offset says: it is judged by the local clock instead (refresh moved by
+// the offset), so that no offset makes every request fetch a token.
+func dueAt(refresh time.Time, clk clocks) time.Time {
+	now := clk.now()
+	if now.Before(refresh) {
+		return refresh
+	}
+	local := clk.local()
+	if !local.Before(refresh) {
+		return refresh // due by either clock: a stale token, used once
+	}
+	return refresh.Add(now.Sub(local))
 }
 
 // invalidate drops token from the cache if it is still the cached one, so

@@ -31,32 +31,32 @@ func TestReuseTokenSourceCaches(t *testing.T) {
 	ctx := context.Background()
 
 	for range 3 {
-		tok, err := rs.tokenAt(ctx, clk.now)
+		tok, err := rs.tokenAt(ctx, clocks{clk.now, clk.now})
 		require.NoError(t, err)
 		assert.Equal(t, a, tok)
 	}
 	assert.EqualValues(t, 1, src.calls.Load(), "cached")
 
 	clk.set(t0.Add(9*time.Minute - time.Second)) // expires in 61 s: still good
-	tok, err := rs.tokenAt(ctx, clk.now)
+	tok, err := rs.tokenAt(ctx, clocks{clk.now, clk.now})
 	require.NoError(t, err)
 	assert.Equal(t, a, tok)
 	assert.EqualValues(t, 1, src.calls.Load())
 
 	clk.set(t0.Add(9 * time.Minute)) // expires within early (1 min)
-	tok, err = rs.tokenAt(ctx, clk.now)
+	tok, err = rs.tokenAt(ctx, clocks{clk.now, clk.now})
 	require.NoError(t, err)
 	assert.Equal(t, b, tok)
 	assert.EqualValues(t, 2, src.calls.Load())
 
 	rs.invalidate(a) // not the cached token any more: no effect
-	tok, err = rs.tokenAt(ctx, clk.now)
+	tok, err = rs.tokenAt(ctx, clocks{clk.now, clk.now})
 	require.NoError(t, err)
 	assert.Equal(t, b, tok)
 	assert.EqualValues(t, 2, src.calls.Load())
 
 	rs.invalidate(b)
-	_, err = rs.tokenAt(ctx, clk.now)
+	_, err = rs.tokenAt(ctx, clocks{clk.now, clk.now})
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, src.calls.Load(), "an invalidated token is fetched again")
 }

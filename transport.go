@@ -22,10 +22,15 @@ import (
 // The token is read for each request, so [Client.SetToken] takes effect on
 // the next call. Any auth parameters already in the query are replaced by
 // exactly one, percent-encoded as the service expects; the other parameters
-// and their order are kept. Requests to any other scheme or host, requests
-// already signed (with a signature parameter) and Access Manager's own
-// endpoints (/v3/pam/, /v2/auth/) pass through untouched, as do all requests
-// while the client has no token. The caller's request is never modified.
+// and their order are kept. Requests already signed (with a signature
+// parameter) and Access Manager's own endpoints (/v3/pam/, /v2/auth/) pass
+// through untouched, as do all requests while the client has no token. The
+// caller's request is never modified.
+//
+// The token never leaves the origin: a request to any other scheme or host
+// (a redirect the caller's HTTP client follows with the query kept, say)
+// goes without any auth parameter holding the client's token, and without a
+// Referer that would carry it; anything else in it passes untouched.
 //
 // With a token source ([WithTokenSource]) and no token set with SetToken, the
 // source is asked for the token; its error is returned, wrapped, and the
@@ -34,7 +39,9 @@ import (
 // [ReuseTokenSource] drops the rejected token first) and, if it gets a
 // different token and the request can be replayed (no body, or
 // Request.GetBody set), sends the request once more. The second answer is
-// returned whatever it is. Without a source there is nothing new to get, so a
+// returned whatever it is. A request that cannot be replayed gets the 403,
+// but the rejected token is dropped all the same, so that the next request
+// fetches another. Without a source there is nothing new to get, so a
 // 403 is returned as it is.
 func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 	return &transport{c: c, base: base}
@@ -52,18 +59,31 @@ func (c *Client) Transport(base http.RoundTripper) http.RoundTripper {
 // dropped and a percent-encoded token is decoded first, so that it goes on
 // the wire encoded exactly once.
 func (c *Client) SetToken(token string) {
+	var p *string
+	if token != "" {
+		p = &token
+	}
 	c.tokenMu.Lock()
-	c.token = token
+	c.token = p
 	c.tokenMu.Unlock()
+}
+
+// heldToken returns the token set with SetToken, "" when there is none.
+func (c *Client) heldToken() string {
+	c.tokenMu.RLock()
+	p := c.token
+	c.tokenMu.RUnlock()
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // Token returns the token the client currently attaches: the one set with
 // [Client.SetToken] or, if none is set, the last one its token source
 // returned. It returns "" when there is none.
 func (c *Client) Token() string {
-	c.tokenMu.RLock()
-	tok := c.token
-	c.tokenMu.RUnlock()
+	tok := c.heldToken()
 	if tok == "" && c.src != nil {
 		if p := c.src.last.Load(); p != nil {
 			tok = *p
@@ -93,7 +113,12 @@ const maxRejectionBody = maxErrorBody
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL == nil || !t.c.isOrigin(req.URL) || exempt(req.URL) {
+	if req.URL == nil || !t.c.isOrigin(req.URL) {
+		// However it got here (a redirect the caller's client follows,
+		// say), a request leaving the origin goes without the token.
+		return t.baseRT().RoundTrip(t.c.withoutToken(req))
+	}
+	if exempt(req.URL) {
 		return t.baseRT().RoundTrip(req)
 	}
 	ctx := req.Context()
@@ -106,15 +131,25 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.baseRT().RoundTrip(req)
 	}
 	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, req.Body))
-	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !replayable(req) {
+	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !tokenRejected(resp) {
 		return resp, err
 	}
-	if !tokenRejected(resp) {
-		return resp, nil
-	}
+	// The service rejected the token: forget it, so that the next request
+	// gets another even if this one cannot be sent again.
 	if cs, ok := t.c.src.ts.(clockedSource); ok {
 		cs.invalidate(tok)
 	}
+	if !replayable(req) {
+		return resp, nil
+	}
+	return t.resend(req, resp, tok)
+}
+
+// resend sends req once more with a fresh token from the source, after the
+// service rejected tok with resp. When there is no fresh token, or the body
+// cannot be had again, resp is returned as it came.
+func (t *transport) resend(req *http.Request, resp *http.Response, tok string) (*http.Response, error) {
+	ctx := req.Context()
 	fresh, _, err := t.c.currentToken(ctx)
 	if err != nil {
 		discard(resp)
@@ -260,7 +295,7 @@ func tokenRejected(resp *http.Response) bool {
 	if err != nil || len(buf) > maxRejectionBody {
 		return false
 	}
-	k := newAPIError(resp.StatusCode, buf).kind()
+	k := newAPIError(resp.StatusCode, buf, nil).kind()
 	return k == answerExpired || k == answerRevoked
 }
 

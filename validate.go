@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -14,6 +15,11 @@ import (
 // wraps one of [ErrInvalidTTL], [ErrNoPermissions], [ErrInvalidPermission],
 // [ErrInvalidMeta] or [ErrMixedAPIs]. Regular expressions are left to the
 // service, whose dialect is not Go's; [TokenRequest.Lint] warns about them.
+//
+// The error is bounded in size whatever the request: it lists the first ten
+// problems, each naming its entry cut to 64 bytes, and then how many more
+// there are and of which kinds; [errors.Is] matches the sentinel of every
+// problem, listed or not.
 func (r *TokenRequest) Validate() error {
 	if r == nil {
 		return opErrs("", []error{errNilRequest()})
@@ -28,26 +34,45 @@ func errNilRequest() error {
 	return fmt.Errorf("%w: the token request is nil; build one with pam.NewTokenRequest", ErrNoPermissions)
 }
 
-// validate is Validate given the normalized entries and meta.
+// validate is Validate given the normalized entries and meta. It lists at
+// most maxProblems problems in full (see [problems]).
 func (r *TokenRequest) validate(es []entry, ms []metaEntry) []error {
-	var errs []error
+	var p problems
 	if r.ttl%time.Minute != 0 || r.ttl < time.Minute || r.ttl > MaxTTL {
-		errs = append(errs, fmt.Errorf("%w: %v is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute", ErrInvalidTTL, r.ttl))
+		p.add(ErrInvalidTTL, "%v is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute", r.ttl)
 	}
 	if r.usesDeprecated() && r.usesCurrent() {
-		errs = append(errs, fmt.Errorf("%w: Space, SpacePattern, User, UserPattern and AuthorizedUserID cannot be combined with Channel, ChannelGroup, UUID, their patterns or AuthorizedUUID; use only the current methods", ErrMixedAPIs))
+		p.add(ErrMixedAPIs, "Space, SpacePattern, User, UserPattern and AuthorizedUserID cannot be combined with Channel, ChannelGroup, UUID, their patterns or AuthorizedUUID; use only the current methods")
 	}
-	if r.hasAuthorizedUUID && r.authorizedUUID == "" {
-		errs = append(errs, fmt.Errorf("%w: the authorized uuid is empty; pass the uuid the token is for, or leave AuthorizedUUID out to mint a token any uuid may use", ErrInvalidPermission))
+	if r.hasAuthorizedUUID {
+		p.checkUUID("authorized uuid", "AuthorizedUUID", r.authorizedUUID, " to mint a token any uuid may use")
 	}
-	if r.hasAuthorizedUserID && r.authorizedUserID == "" {
-		errs = append(errs, fmt.Errorf("%w: the authorized user id is empty; pass the user id the token is for, or leave AuthorizedUserID out", ErrInvalidPermission))
+	if r.hasAuthorizedUserID {
+		p.checkUUID("authorized user id", "AuthorizedUserID", r.authorizedUserID, "")
 	}
-	errs = appendEntryErrors(errs, es)
+	p.checkEntries(es)
 	if len(es) == 0 {
-		errs = append(errs, fmt.Errorf("%w: the request grants nothing; add a resource or pattern, e.g. Channel(\"room-1\", pam.Read)", ErrNoPermissions))
+		p.add(ErrNoPermissions, "the request grants nothing; add a resource or pattern, e.g. Channel(\"room-1\", pam.Read)")
 	}
-	return appendMetaErrors(errs, ms)
+	for _, m := range ms {
+		if err := metaError(m.key, m.value); err != nil {
+			p.addErr(ErrInvalidMeta, err)
+		}
+	}
+	return p.errs()
+}
+
+// checkUUID checks an authorized uuid (what) set with method: non-empty,
+// UTF-8 and no longer than the service (and [WithUserID]) accepts.
+func (p *problems) checkUUID(what, method, id, leaveOut string) {
+	switch {
+	case id == "":
+		p.add(ErrInvalidPermission, "the %s is empty; pass the id the token is for, or leave %s out%s", what, method, leaveOut)
+	case !utf8.ValidString(id):
+		p.add(ErrInvalidPermission, "the %s %s is not valid UTF-8; the service accepts only UTF-8 ids", what, quoteName(id))
+	case len(id) > maxUserIDLen:
+		p.add(ErrInvalidPermission, "the %s %s is %d bytes long; the service accepts at most %d", what, quoteName(id), len(id), maxUserIDLen)
+	}
 }
 
 // usesDeprecated and usesCurrent report which of the two grant APIs the
@@ -76,52 +101,43 @@ func (r *TokenRequest) usesCurrent() bool {
 	return false
 }
 
-// appendEntryErrors checks normalized entries and reports problems by kind
-// (resources first), type and name. Valid entries, the common case, are
+// checkEntries checks normalized entries and reports problems in the
+// body's order (resources first, then type and name). Valid entries, the common case, are
 // checked in one pass without sorting.
-func appendEntryErrors(errs []error, es []entry) []error {
-	valid := true
-	for _, e := range es {
-		if e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name) {
-			valid = false
-			break
-		}
-	}
-	if valid {
-		return errs
+func (p *problems) checkEntries(es []entry) {
+	if !slices.ContainsFunc(es, entry.invalid) {
+		return
 	}
 	es = slices.Clone(es)
-	slices.SortFunc(es, func(a, b entry) int {
-		if a.pattern != b.pattern {
-			if b.pattern {
-				return -1
-			}
-			return 1
-		}
-		if a.rt != b.rt {
-			return int(a.rt) - int(b.rt)
-		}
-		return strings.Compare(a.name, b.name)
-	})
+	slices.SortFunc(es, compareEntries)
 	for _, e := range es {
-		rt, name, p := ResourceType(e.rt), e.name, e.bits
-		what := rt.singular()
-		if e.pattern {
-			what += " pattern"
-		}
-		allowed := rt.Allowed()
-		switch {
-		case name == "":
-			errs = append(errs, fmt.Errorf("%w: a %s with an empty name; give every entry a non-empty name", ErrInvalidPermission, what))
-		case !utf8.ValidString(name):
-			errs = append(errs, fmt.Errorf("%w: %s %q is not valid UTF-8", ErrInvalidPermission, what, name))
-		case p == 0:
-			errs = append(errs, fmt.Errorf("%w: %s %q is granted no permission; pass at least one, e.g. pam.%s", ErrNoPermissions, what, name, exampleBit(rt)))
-		case p&^allowed != 0:
-			errs = append(errs, fmt.Errorf("%w: %s %q cannot be granted %s; %s accept %s", ErrInvalidPermission, what, name, p&^allowed, rt, allowed))
-		}
+		p.checkEntry(e)
 	}
-	return errs
+}
+
+// invalid reports whether the service would refuse the entry.
+func (e entry) invalid() bool {
+	return e.name == "" || e.bits == 0 || e.bits&^ResourceType(e.rt).Allowed() != 0 || !utf8.ValidString(e.name)
+}
+
+// checkEntry reports what is wrong with one entry, if anything.
+func (p *problems) checkEntry(e entry) {
+	rt, name, bits := ResourceType(e.rt), e.name, e.bits
+	what := rt.singular()
+	if e.pattern {
+		what += " pattern"
+	}
+	allowed := rt.Allowed()
+	switch {
+	case name == "":
+		p.add(ErrInvalidPermission, "a %s with an empty name; give every entry a non-empty name", what)
+	case !utf8.ValidString(name):
+		p.add(ErrInvalidPermission, "%s %s is not valid UTF-8", what, quoteName(name))
+	case bits == 0:
+		p.add(ErrNoPermissions, "%s %s is granted no permission; pass at least one, e.g. pam.%s", what, quoteName(name), exampleBit(rt))
+	case bits&^allowed != 0:
+		p.add(ErrInvalidPermission, "%s %s cannot be granted %s; %s accept %s", what, quoteName(name), bits&^allowed, rt, allowed)
+	}
 }
 
 func exampleBit(rt ResourceType) string {
@@ -131,41 +147,100 @@ func exampleBit(rt ResourceType) string {
 	return "Read"
 }
 
-// appendMetaErrors checks that every meta value (normalized: sorted by
-// key, one per key) is a scalar JSON can carry.
-func appendMetaErrors(errs []error, ms []metaEntry) []error {
-	for _, m := range ms {
-		if err := metaError(m.key, m.value); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errs
-}
-
 // metaError returns what is wrong with one meta entry, or nil.
 func metaError(k string, v any) error {
 	if k == "" {
 		return fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta)
 	}
 	if !utf8.ValidString(k) {
-		return fmt.Errorf("%w: meta key %q is not valid UTF-8", ErrInvalidMeta, k)
+		return fmt.Errorf("%w: meta key %s is not valid UTF-8", ErrInvalidMeta, quoteName(k))
 	}
 	switch v := v.(type) {
 	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
 	case string:
 		if !utf8.ValidString(v) {
-			return fmt.Errorf("%w: meta %q: the string is not valid UTF-8", ErrInvalidMeta, k)
+			return fmt.Errorf("%w: meta %s: the string is not valid UTF-8", ErrInvalidMeta, quoteName(k))
 		}
 	case float32:
 		if math.IsInf(float64(v), 0) || math.IsNaN(float64(v)) {
-			return fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v)
+			return fmt.Errorf("%w: meta %s: %v is not a finite number", ErrInvalidMeta, quoteName(k), v)
 		}
 	case float64:
 		if math.IsInf(v, 0) || math.IsNaN(v) {
-			return fmt.Errorf("%w: meta %q: %v is not a finite number", ErrInvalidMeta, k, v)
+			return fmt.Errorf("%w: meta %s: %v is not a finite number", ErrInvalidMeta, quoteName(k), v)
 		}
 	default:
-		return fmt.Errorf("%w: meta %q: a value of type %T is not a scalar; meta takes strings, booleans, integers, finite floats and nil", ErrInvalidMeta, k, v)
+		return fmt.Errorf("%w: meta %s: a value of type %T is not a scalar; meta takes strings, booleans, integers, finite floats and nil", ErrInvalidMeta, quoteName(k), v)
 	}
 	return nil
 }
+
+// problems collects what is wrong with a request: the first maxProblems in
+// full, then only how many more there are and which sentinels they wrap,
+// so that no request makes a long error and errors.Is still matches every
+// sentinel involved.
+type problems struct {
+	list []error
+	more moreProblems
+}
+
+// add records a problem: sentinel, ": " and the formatted text.
+func (p *problems) add(sentinel error, format string, args ...any) {
+	if len(p.list) >= maxProblems {
+		p.more.count(sentinel)
+		return
+	}
+	p.list = append(p.list, fmt.Errorf("%w: %s", sentinel, fmt.Sprintf(format, args...)))
+}
+
+// addErr records a problem already formatted, which wraps sentinel.
+func (p *problems) addErr(sentinel, err error) {
+	if len(p.list) >= maxProblems {
+		p.more.count(sentinel)
+		return
+	}
+	p.list = append(p.list, err)
+}
+
+// errs returns the problems, the ones beyond the first maxProblems as one.
+func (p *problems) errs() []error {
+	if p.more.n == 0 {
+		return p.list
+	}
+	more := p.more // a copy, so that p itself stays on the caller's stack
+	return append(p.list, &more)
+}
+
+// moreProblems stands for the problems beyond the first maxProblems: it
+// says how many, and unwraps to the sentinels they wrap.
+type moreProblems struct {
+	n         int
+	sentinels []error
+}
+
+func (m *moreProblems) count(sentinel error) {
+	m.n++
+	if !slices.Contains(m.sentinels, sentinel) {
+		m.sentinels = append(m.sentinels, sentinel)
+	}
+}
+
+// Error says how many problems were left out and of which kinds.
+func (m *moreProblems) Error() string {
+	var b strings.Builder
+	b.WriteString("and ")
+	b.WriteString(strconv.Itoa(m.n))
+	b.WriteString(" more problems (")
+	for i, s := range m.sentinels {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Error())
+	}
+	b.WriteString("); fix these and validate again")
+	return b.String()
+}
+
+// Unwrap returns the sentinels the left-out problems wrap.
+
+func (m *moreProblems) Unwrap() []error { return m.sentinels }

@@ -1,7 +1,9 @@
 package pam
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -78,4 +80,94 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestValidateAuthorizedUUID: an authorized uuid (or user id) that is not
+// UTF-8 or is longer than the 92 bytes the service accepts is rejected
+// with ErrInvalidPermission before anything is sent.
+func TestValidateAuthorizedUUID(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		req  *TokenRequest
+		want string // "" for valid
+	}{
+		{"92 bytes", NewTokenRequest(time.Hour).Channel("c", Read).AuthorizedUUID(strings.Repeat("u", 92)), ""},
+		{"93 bytes", NewTokenRequest(time.Hour).Channel("c", Read).AuthorizedUUID(strings.Repeat("u", 93)), "93 bytes long; the service accepts at most 92"},
+		{"1 MiB", NewTokenRequest(time.Hour).Channel("c", Read).AuthorizedUUID(strings.Repeat("u", 1<<20)), "accepts at most 92"},
+		{"not UTF-8", NewTokenRequest(time.Hour).Channel("c", Read).AuthorizedUUID("user-\xff"), "not valid UTF-8"},
+		{"UTF-8 ok", NewTokenRequest(time.Hour).Channel("c", Read).AuthorizedUUID("usér-1"), ""},
+		{"user id 93 bytes", NewTokenRequest(time.Hour).Space("s", Read).AuthorizedUserID(strings.Repeat("u", 93)), "accepts at most 92"},
+		{"user id not UTF-8", NewTokenRequest(time.Hour).Space("s", Read).AuthorizedUserID("\xfe"), "not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			errs, sent := validateAndGrant(t, tt.req)
+			for _, err := range errs {
+				if tt.want == "" {
+					require.NoError(t, err)
+					continue
+				}
+				require.ErrorIs(t, err, ErrInvalidPermission)
+				assert.Contains(t, err.Error(), tt.want)
+				assert.Less(t, len(err.Error()), 512)
+			}
+			if tt.want != "" {
+				assert.Zero(t, sent, "rejected before the network")
+			}
+		})
+	}
+}
+
+// TestValidateBounded: the worst requests give errors of bounded size that
+// still match every sentinel involved: 100k bad entries, a 1 MiB bad name
+// or meta key.
+func TestValidateBounded(t *testing.T) {
+	t.Parallel()
+	many := NewTokenRequest(30 * time.Second)
+	for i := range 100_000 {
+		many.Channel(fmt.Sprintf("room-%06d", i), Create)
+	}
+	many.ChannelGroup("g", 0).Meta("m", []int{1}).Space("s", Read)
+	huge := strings.Repeat("n", 1<<20)
+	bad := strings.Repeat("\xff", 1<<20)
+	tests := []struct {
+		name     string
+		req      *TokenRequest
+		maxBytes int
+		want     []error
+	}{
+		{"100k bad entries and more", many, 4 << 10, []error{ErrInvalidTTL, ErrMixedAPIs, ErrInvalidPermission, ErrNoPermissions, ErrInvalidMeta}},
+		{"1 MiB name", NewTokenRequest(time.Hour).Channel(huge, Create), 512, []error{ErrInvalidPermission}},
+		{"1 MiB non-UTF-8 name", NewTokenRequest(time.Hour).Channel(bad, Read), 512, []error{ErrInvalidPermission}},
+		{"1 MiB meta key", NewTokenRequest(time.Hour).Channel("c", Read).Meta(huge, []int{}), 512, []error{ErrInvalidMeta}},
+		{"1 MiB non-UTF-8 meta key", NewTokenRequest(time.Hour).Channel("c", Read).Meta(bad, 1), 512, []error{ErrInvalidMeta}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			errs, sent := validateAndGrant(t, tt.req)
+			for _, err := range errs {
+				require.Error(t, err)
+				assert.LessOrEqual(t, len(err.Error()), tt.maxBytes, "error of %d bytes", len(err.Error()))
+				for _, w := range tt.want {
+					assert.ErrorIs(t, err, w)
+				}
+			}
+			assert.Zero(t, sent)
+		})
+	}
+	err := many.Validate()
+	assert.Contains(t, err.Error(), "more problems (", "says how many were left out")
+	assert.Len(t, strings.Split(err.Error(), "\n"), maxProblems+1)
+}
+
+// validateAndGrant returns what r.Validate says and what GrantToken says of
+// r, and how many requests the grant sent.
+func validateAndGrant(t *testing.T, r *TokenRequest) (errs []error, sent int) {
+	t.Helper()
+	c, rec := setup(t, 200, grantOK)
+	_, err := c.GrantToken(context.Background(), r)
+	return []error{r.Validate(), err}, len(rec.requests())
 }

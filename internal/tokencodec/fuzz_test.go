@@ -15,8 +15,9 @@ import (
 
 // FuzzDecodersAgree checks that the purpose-built decoder and the strict
 // fxamacker/cbor reference accept exactly the same inputs and return the
-// same values, and that whatever decodes re-encodes to something that
-// decodes to the same value.
+// same values, that Check accepts the same inputs with the same errors, and
+// that whatever decodes re-encodes to something that decodes to the same
+// value.
 func FuzzDecodersAgree(f *testing.F) {
 	for _, v := range vectors.Tokens(f) {
 		if raw, err := Unwrap(nil, v.Token); err == nil {
@@ -31,6 +32,13 @@ func FuzzDecodersAgree(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got, err := Decode(b)
 		ref, refErr := decodeReference(b)
+		ts, ttl, checkErr := Check(string(b))
+		if err != nil {
+			require.EqualError(t, checkErr, err.Error(), "Check and Decode disagree")
+		} else {
+			require.NoError(t, checkErr, "only Decode accepted")
+			require.Equal(t, [2]uint64{got.Timestamp, got.TTL}, [2]uint64{ts, ttl})
+		}
 		if err != nil {
 			require.Error(t, refErr, "only the reference accepted; Decode said %v", err)
 			return

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -270,14 +271,56 @@ func TestDecodeRejects(t *testing.T) {
 		"uuid null":        {0xa1, 0x44, 'u', 'u', 'i', 'd', 0xf6},
 		"unknown is bytes": {0xa1, 0x41, 'x', 0x41, 0x00},
 	}
+	cases["dup among 40 names"] = grpNames(40, "n", 7)
+	cases["dup long name"] = grpNames(2, strings.Repeat("é", 600), 1)
 	for name, b := range cases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			_, err := Decode(b)
 			require.Error(t, err)
+			_, _, checkErr := Check(string(b))
+			require.EqualError(t, checkErr, err.Error(), "Check says what Decode says")
+			require.Less(t, len(err.Error()), 400, "bounded message: %s", err)
 			_, err = decodeReference(b)
 			require.Error(t, err)
 		})
+	}
+}
+
+// grpNames is a token fragment whose res.grp map has n names made from
+// prefix, the last one a repeat of the name at index dup.
+func grpNames(n int, prefix string, dup int) []byte {
+	b := []byte{0xa1, 0x43, 'r', 'e', 's', 0xa1, 0x43, 'g', 'r', 'p', 0xb8, byte(n)}
+	name := func(i int) string { return prefix + strconv.Itoa(i) }
+	for i := range n {
+		s := name(i)
+		if i == n-1 {
+			s = name(dup)
+		}
+		b = append(b, 0x79, byte(len(s)>>8), byte(len(s)))
+		b = append(b, s...)
+		b = append(b, 0x01)
+	}
+	return b
+}
+
+// TestCheckAgreesOnVectors: Check accepts what Decode accepts, and returns
+// the same issue time and TTL, on every vector.
+func TestCheckAgreesOnVectors(t *testing.T) {
+	t.Parallel()
+	for _, v := range vectors.Tokens(t) {
+		raw, err := Unwrap(nil, v.Token)
+		if err != nil {
+			continue
+		}
+		tok, err := Decode(raw)
+		ts, ttl, checkErr := Check(string(raw))
+		if err != nil {
+			require.EqualError(t, checkErr, err.Error(), v.ID)
+			continue
+		}
+		require.NoError(t, checkErr, v.ID)
+		require.Equal(t, [2]uint64{tok.Timestamp, tok.TTL}, [2]uint64{ts, ttl}, v.ID)
 	}
 }
 
