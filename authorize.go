@@ -287,7 +287,7 @@ func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, v *verdict
 		if !v.set.Over() { // none of its patterns is a better guess than another
 			es = v.set.Entries(v.ti)
 		}
-		e.Candidates = nearest(a.Name, res, es, 3)
+		e.Candidates = nearest(a.Name, res, es)
 		writeCandidates(b, e.Candidates, a.Type, res, pats)
 	}
 	// The right name under another type is a common mistake.

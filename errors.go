@@ -358,7 +358,7 @@ func (e *opError) Error() string { return "pam: " + e.text() }
 
 func (e *opError) text() string {
 	cause := e.err.Error()
-	if inner, ok := e.err.(*opError); ok {
+	if inner, ok := e.err.(*opError); ok { //nolint:errorlint // only a direct cause: one wrapped further keeps its own words
 		cause = inner.text()
 	}
 	if e.op == "" {

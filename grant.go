@@ -55,7 +55,7 @@ func readGrantAnswer(data []byte) (string, error) {
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(data, &answer); err != nil {
-		return "", fmt.Errorf("the service's answer is not the expected JSON (%v); check the origin points at PubNub", err)
+		return "", fmt.Errorf("the service's answer is not the expected JSON (%w); check the origin points at PubNub", err)
 	}
 	if answer.Data.Token == "" {
 		return "", errors.New("the service answered without a token; check the origin points at PubNub")

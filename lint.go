@@ -79,7 +79,8 @@ func (r *TokenRequest) Lint() []Warning {
 		return nil
 	}
 	var ws []Warning
-	if !(r.hasAuthorizedUUID && r.authorizedUUID != "") && !(r.hasAuthorizedUserID && r.authorizedUserID != "") {
+	bound := r.hasAuthorizedUUID && r.authorizedUUID != "" || r.hasAuthorizedUserID && r.authorizedUserID != ""
+	if !bound {
 		ws = append(ws, Warning{Type: Channel, Code: LintNoAuthorizedUUID,
 			Message: "the token is not bound to a uuid, so anyone who obtains it can use it; " +
 				"call AuthorizedUUID with the uuid of the client that will use it"})

@@ -7,12 +7,15 @@ import (
 	"github.com/pamkit/pam/internal/authz"
 )
 
-// nearest returns up to n names and patterns close to name, nearest
-// first: exact names by edit distance, patterns by the distance between
+// maxCandidates is how many near names and patterns a denial suggests.
+const maxCandidates = 3
+
+// nearest returns up to maxCandidates names and patterns close to name,
+// nearest first: exact names by edit distance, patterns by the distance between
 // their literal prefix and the start of name (an unanchored pattern whose
 // literal occurs in name counts as near). Candidates further than half the
 // name's length (at least 2) are left out.
-func nearest(name string, res map[string]Permission, pats []authz.Entry, n int) []string {
+func nearest(name string, res map[string]Permission, pats []authz.Entry) []string {
 	type cand struct {
 		s string
 		d int
@@ -39,8 +42,8 @@ func nearest(name string, res map[string]Permission, pats []authz.Entry, n int) 
 		}
 		return strings.Compare(x.s, y.s)
 	})
-	out := make([]string, 0, min(n, len(cands)))
-	for i := 0; i < len(cands) && i < n; i++ {
+	out := make([]string, 0, min(maxCandidates, len(cands)))
+	for i := 0; i < len(cands) && i < maxCandidates; i++ {
 		out = append(out, cands[i].s)
 	}
 	return out

@@ -34,8 +34,8 @@ func TestNearest(t *testing.T) {
 	maps := [authz.Types]map[string]Permission{pats}
 	set := authz.Current(nil, &maps)
 	res := map[string]Permission{"lobby": Read}
-	assert.Equal(t, []string{"lobby"}, nearest("lobbyx", res, set.Entries(0), 3), "(?i)lobby has no literal prefix: its text is too far")
-	assert.Equal(t, []string{"^room-[0-9]+$"}, nearest("room-x", res, set.Entries(0), 3), "by literal prefix")
-	assert.Equal(t, []string{"feed"}, nearest("newsfeed", res, set.Entries(0), 3), "an unanchored literal inside the name")
-	assert.Empty(t, nearest("zzzzzzzz", res, set.Entries(0), 3))
+	assert.Equal(t, []string{"lobby"}, nearest("lobbyx", res, set.Entries(0)), "(?i)lobby has no literal prefix: its text is too far")
+	assert.Equal(t, []string{"^room-[0-9]+$"}, nearest("room-x", res, set.Entries(0)), "by literal prefix")
+	assert.Equal(t, []string{"feed"}, nearest("newsfeed", res, set.Entries(0)), "an unanchored literal inside the name")
+	assert.Empty(t, nearest("zzzzzzzz", res, set.Entries(0)))
 }

@@ -45,7 +45,6 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 	if ctx == nil {
 		return nil, false, errors.New("nil context; pass context.Background() or a request context")
 	}
-	p := c.retry
 	retries := 0        // backoff retries made so far
 	clockFixed := false // the one clock correction has been made
 	for attempt := 1; ; attempt++ {
@@ -64,17 +63,8 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 			c.learnOffset(ctx, op, r.serverDate, r.localDate)
 			continue
 		}
-		if !r.retryable || retries+1 >= p.MaxAttempts {
-			return nil, maybeApplied, r.err
-		}
-		wait := p.backoff(retries, c.rand())
-		if r.hasRetryAfter {
-			if r.retryAfter > p.MaxBackoff {
-				return nil, maybeApplied, r.err
-			}
-			wait = max(wait, r.retryAfter)
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+		wait, ok := c.retryWait(ctx, &r, retries)
+		if !ok {
 			return nil, maybeApplied, r.err
 		}
 		c.logRetry(ctx, op, method, path, attempt, r.err, wait)
@@ -84,6 +74,28 @@ func (c *Client) doRetry(ctx context.Context, op, method, path string, body []by
 		maybeApplied = maybeApplied || r.maybeApplied
 		retries++
 	}
+}
+
+// retryWait returns how long to wait before the retry that follows r, or
+// false when the call ends with r's error: r cannot pass on another
+// attempt, the policy's attempts are used up, the service asks for a wait
+// longer than MaxBackoff, or the wait would outlast ctx's deadline.
+func (c *Client) retryWait(ctx context.Context, r *result, retries int) (time.Duration, bool) {
+	p := c.retry
+	if !r.retryable || retries+1 >= p.MaxAttempts {
+		return 0, false
+	}
+	wait := p.backoff(retries, c.rand())
+	if r.hasRetryAfter {
+		if r.retryAfter > p.MaxBackoff {
+			return 0, false
+		}
+		wait = max(wait, r.retryAfter)
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+		return 0, false
+	}
+	return wait, true
 }
 
 // contextError reports that ctx ended the call, keeping both the context's
@@ -119,7 +131,7 @@ func (c *Client) send(ctx context.Context, op, method, path string, body []byte,
 	if err != nil {
 		return result{err: err}
 	}
-	resp, err := c.hc.Do(req)
+	resp, err := c.hc.Do(req) //nolint:gosec // G704: the URL is the client's own origin (WithOrigin), by design
 	if err != nil {
 		if rerr := c.unreadableRedirect(err); rerr != nil {
 			return result{err: rerr}

@@ -372,7 +372,7 @@ func TestParseTokenHostile(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, tok)
 			assert.ErrorIs(t, err, c.is)
-			if c.is == pam.ErrUnsupportedVersion {
+			if errors.Is(c.is, pam.ErrUnsupportedVersion) {
 				assert.NotErrorIs(t, err, pam.ErrMalformedToken)
 			}
 			assert.True(t, strings.HasPrefix(err.Error(), "pam: "), err.Error())

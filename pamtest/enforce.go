@@ -157,23 +157,27 @@ func (h *handler) history(w http.ResponseWriter, q *request) {
 	out := historyOK{Status: http.StatusOK, Channels: map[string][]historyItem{}}
 	h.mu.Lock()
 	for _, ch := range chans {
-		msgs := h.messages.get(ch)
-		if msgs == nil {
-			continue
+		if msgs := h.messages.get(ch); msgs != nil {
+			out.Channels[ch] = historyItems(msgs, limit, includeUUID == "true")
 		}
-		if len(msgs) > limit {
-			msgs = msgs[len(msgs)-limit:]
-		}
-		items := make([]historyItem, 0, len(msgs))
-		for _, m := range msgs {
-			it := historyItem{Message: m.msg, Timetoken: strconv.FormatInt(m.timetoken, 10)}
-			if includeUUID == "true" {
-				it.UUID = m.uuid
-			}
-			items = append(items, it)
-		}
-		out.Channels[ch] = items
 	}
 	h.mu.Unlock()
 	writeJSON(w, q.now, http.StatusOK, &out)
+}
+
+// historyItems returns the last limit of a channel's messages as history
+// answers them.
+func historyItems(msgs []message, limit int, withUUID bool) []historyItem {
+	if len(msgs) > limit {
+		msgs = msgs[len(msgs)-limit:]
+	}
+	items := make([]historyItem, 0, len(msgs))
+	for _, m := range msgs {
+		it := historyItem{Message: m.msg, Timetoken: strconv.FormatInt(m.timetoken, 10)}
+		if withUUID {
+			it.UUID = m.uuid
+		}
+		items = append(items, it)
+	}
+	return items
 }

@@ -152,28 +152,45 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var ok bool
 	q.params, ok = parseQuery(r.URL.RawQuery)
 	q.badQS = !ok
-	s := q.segs
-	switch {
-	case len(s) >= 5 && s[1] == "v3" && s[2] == "pam" && s[4] == "grant":
-		switch {
-		case len(s) == 5 && r.Method == http.MethodPost:
-			h.grant(w, q)
-			return
-		case len(s) >= 6 && r.Method == http.MethodDelete:
-			h.revoke(w, q)
-			return
-		}
-	case len(s) >= 8 && s[1] == "publish" && r.Method == http.MethodGet:
-		h.publish(w, q)
-		return
-	case len(s) == 7 && s[1] == "v3" && s[2] == "history" && s[3] == "sub-key" && s[5] == "channel" && r.Method == http.MethodGet:
-		h.history(w, q)
-		return
-	case len(s) == 3 && s[1] == "time" && s[2] == "0" && r.Method == http.MethodGet:
-		writeBody(w, q.now, http.StatusOK, []byte("["+strconv.FormatInt(h.timetoken(q.now), 10)+"]"))
+	if serve := h.route(r.Method, q.segs); serve != nil {
+		serve(w, q)
 		return
 	}
 	writeFlatError(w, q.now, http.StatusNotFound, "", "Not Found")
+}
+
+// route returns what answers a method on a path split at "/", or nil.
+func (h *handler) route(method string, s []string) func(http.ResponseWriter, *request) {
+	switch {
+	case method == http.MethodPost && isGrantPath(s) && len(s) == 5:
+		return h.grant
+	case method == http.MethodDelete && isGrantPath(s) && len(s) >= 6:
+		return h.revoke
+	case method != http.MethodGet:
+		return nil
+	case len(s) >= 8 && s[1] == "publish":
+		return h.publish
+	case isHistoryPath(s):
+		return h.history
+	case len(s) == 3 && s[1] == "time" && s[2] == "0":
+		return h.time
+	}
+	return nil
+}
+
+// isGrantPath matches /v3/pam/{sub}/grant and what follows it.
+func isGrantPath(s []string) bool {
+	return len(s) >= 5 && s[1] == "v3" && s[2] == "pam" && s[4] == "grant"
+}
+
+// isHistoryPath matches /v3/history/sub-key/{sub}/channel/{channels}.
+func isHistoryPath(s []string) bool {
+	return len(s) == 7 && s[1] == "v3" && s[2] == "history" && s[3] == "sub-key" && s[5] == "channel"
+}
+
+// time answers /time/0 with the current timetoken.
+func (h *handler) time(w http.ResponseWriter, q *request) {
+	writeBody(w, q.now, http.StatusOK, []byte("["+strconv.FormatInt(h.timetoken(q.now), 10)+"]"))
 }
 
 // checkSubscribeKey answers 400 unless sub is the emulator's subscribe key.

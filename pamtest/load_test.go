@@ -67,10 +67,9 @@ func TestConcurrentLoad(t *testing.T) {
 				}
 				// Every worker tries to revoke the same shared token.
 				i := (w + r) % shared
-				switch err := c.RevokeToken(ctx, sharedTokens[i]); {
-				case err == nil:
+				if err := c.RevokeToken(ctx, sharedTokens[i]); err == nil {
 					sharedWins[i].Add(1)
-				default:
+				} else {
 					var apiErr *pam.APIError
 					if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 || len(apiErr.Details) != 1 || apiErr.Details[0].Message != "Token is revoked." {
 						fail("shared revoke: %v", err)

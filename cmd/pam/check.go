@@ -90,7 +90,7 @@ func (f *checkFlags) access() (pam.Access, string) {
 func denialText(err error, tok *pam.Token) string {
 	var d *pam.DeniedError
 	if !errors.As(err, &d) {
-		return strings.TrimPrefix(err.Error(), "pam: ")
+		return err.Error()
 	}
 	if errors.Is(err, pam.ErrUUIDMismatch) && d.Access.UUID == "" {
 		return fmt.Sprintf("the token is bound to uuid %s and no --uuid was given; pass the uuid of the client that uses the token, e.g. --uuid %s",

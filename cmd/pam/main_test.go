@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -199,7 +200,8 @@ func TestMainProcess(t *testing.T) {
 			cmd.Stdout, cmd.Stderr = &out, &errOut
 			err = cmd.Run()
 			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
 				code = ee.ExitCode()
 			} else {
 				require.NoError(t, err)

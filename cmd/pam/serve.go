@@ -157,9 +157,18 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, e *e
 // shellQuote quotes s for a POSIX shell when it needs quoting.
 func shellQuote(s string) string {
 	for _, c := range s {
-		if !(c == '-' || c == '_' || c == '.' || c == ':' || c == '/' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+		if !shellSafe(c) {
 			return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 		}
 	}
 	return s
+}
+
+// shellSafe reports whether c needs no quoting in a POSIX shell word.
+func shellSafe(c rune) bool {
+	switch {
+	case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		return true
+	}
+	return strings.ContainsRune("-_.:/", c)
 }

@@ -56,16 +56,25 @@ func problemText(err error) string {
 			return p.words
 		}
 	}
-	return strings.TrimPrefix(err.Error(), "pam: ")
+	return cause(err)
 }
 
 // detail is err's message after its sentinel's.
 func detail(err, sentinel error) string {
-	msg := err.Error()
+	msg := cause(err)
 	if i := strings.Index(msg, sentinel.Error()+": "); i >= 0 {
 		return msg[i+len(sentinel.Error())+2:]
 	}
-	return strings.TrimPrefix(msg, "pam: ")
+	return msg
+}
+
+// cause is the message of the error err wraps: a problem without the
+// "pam: " (and operation) that the package puts around it where it leaves.
+func cause(err error) string {
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner.Error()
+	}
+	return err.Error()
 }
 
 // longTokenChars finds the estimated length in a long-token warning.

@@ -49,7 +49,8 @@ func TestRequestProblems(t *testing.T) {
 		{"empty authorized uuid", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).AuthorizedUUID(""), []string{"a permission that its resource type does not take"}},
 		{"meta key", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("", 1), []string{"--meta: a meta key is empty"}},
 		{"meta value", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("f", float64(0)/zero()), []string{`--meta: meta "f": NaN is not a finite number`}},
-		{"mixed", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Space("s", pam.Read), []string{"spaces and users cannot be granted together"}}, //lint:ignore SA1019 the deprecated API is what this error is about
+		//lint:ignore SA1019 the deprecated API is what this error is about
+		{"mixed", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Space("s", pam.Read), []string{"spaces and users cannot be granted together"}}, //nolint:staticcheck // the deprecated API is what this error is about
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,7 +65,7 @@ func TestRequestProblems(t *testing.T) {
 			assert.NotContains(t, got, "pam: ")
 		})
 	}
-	assert.Equal(t, []string{"something else"}, requestProblems(errors.New("pam: something else")))
+	assert.Equal(t, []string{"something else"}, requestProblems(errors.New("something else")))
 }
 
 func zero() float64 { return 0 }

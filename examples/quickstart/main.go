@@ -55,7 +55,7 @@ type env struct {
 
 // setup picks the real service when the three key variables are set, and
 // otherwise starts the emulator; stop releases it.
-func setup(getenv func(string) string) (e env, stop func(), err error) {
+func setup(getenv func(string) string) (e env, stop func()) {
 	keys := pam.Keys{Subscribe: getenv("PAM_SUBSCRIBE_KEY"), Publish: getenv("PAM_PUBLISH_KEY"), Secret: getenv("PAM_SECRET_KEY")}
 	if keys.Subscribe == "" || keys.Publish == "" || keys.Secret == "" {
 		s := pamtest.NewServer()
@@ -64,7 +64,7 @@ func setup(getenv func(string) string) (e env, stop func(), err error) {
 			base:   s.URL,
 			opts:   []pam.Option{pam.WithOrigin(s.URL)},
 			target: "the pamtest emulator at " + s.URL + "\n(set PAM_SUBSCRIBE_KEY, PAM_PUBLISH_KEY and PAM_SECRET_KEY to use the real service)",
-		}, s.Close, nil
+		}, s.Close
 	}
 	origin := getenv("PAM_ORIGIN")
 	if origin == "" {
@@ -79,15 +79,12 @@ func setup(getenv func(string) string) (e env, stop func(), err error) {
 		base:   strings.TrimSuffix(base, "/"),
 		opts:   []pam.Option{pam.WithOrigin(origin)},
 		target: "PubNub at " + origin + " (keys from PAM_SUBSCRIBE_KEY, PAM_PUBLISH_KEY, PAM_SECRET_KEY)",
-	}, func() {}, nil
+	}, func() {}
 }
 
 // run is the walkthrough, writing to w.
 func run(ctx context.Context, w io.Writer, getenv func(string) string) error {
-	e, stop, err := setup(getenv)
-	if err != nil {
-		return err
-	}
+	e, stop := setup(getenv)
 	defer stop()
 	fmt.Fprintf(w, "pam quickstart against %s\n\n", e.target)
 

@@ -167,26 +167,6 @@ func appendValue(dst []byte, v any, parent int) ([]byte, error) {
 		return append(dst, majorSimple<<5|20), nil
 	case string:
 		return appendText(dst, x), nil
-	case int:
-		return appendInt(dst, int64(x)), nil
-	case int8:
-		return appendInt(dst, int64(x)), nil
-	case int16:
-		return appendInt(dst, int64(x)), nil
-	case int32:
-		return appendInt(dst, int64(x)), nil
-	case int64:
-		return appendInt(dst, x), nil
-	case uint:
-		return appendHead(dst, majorUint, uint64(x)), nil
-	case uint8:
-		return appendHead(dst, majorUint, uint64(x)), nil
-	case uint16:
-		return appendHead(dst, majorUint, uint64(x)), nil
-	case uint32:
-		return appendHead(dst, majorUint, uint64(x)), nil
-	case uint64:
-		return appendHead(dst, majorUint, x), nil
 	case float32:
 		return appendFloat(dst, float64(x))
 	case float64:
@@ -198,19 +178,54 @@ func appendValue(dst []byte, v any, parent int) ([]byte, error) {
 		}
 		return appendValue(dst, n, parent)
 	case []any:
-		if parent+1 > MaxDepth {
-			return dst, errors.New("meta: nested deeper than the decoder accepts")
-		}
-		dst = appendHead(dst, majorArray, uint64(len(x)))
-		var err error
-		for _, e := range x {
-			if dst, err = appendValue(dst, e, parent+1); err != nil {
-				return dst, err
-			}
-		}
-		return dst, nil
+		return appendArray(dst, x, parent+1)
 	case map[string]any:
 		return appendMetaMap(dst, x, parent+1)
 	}
+	if out, ok := appendInteger(dst, v); ok {
+		return out, nil
+	}
 	return dst, fmt.Errorf("meta: cannot encode a value of type %T", v)
+}
+
+// appendInteger writes v if it is a Go integer.
+func appendInteger(dst []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case int:
+		return appendInt(dst, int64(x)), true
+	case int8:
+		return appendInt(dst, int64(x)), true
+	case int16:
+		return appendInt(dst, int64(x)), true
+	case int32:
+		return appendInt(dst, int64(x)), true
+	case int64:
+		return appendInt(dst, x), true
+	case uint:
+		return appendHead(dst, majorUint, uint64(x)), true
+	case uint8:
+		return appendHead(dst, majorUint, uint64(x)), true
+	case uint16:
+		return appendHead(dst, majorUint, uint64(x)), true
+	case uint32:
+		return appendHead(dst, majorUint, uint64(x)), true
+	case uint64:
+		return appendHead(dst, majorUint, x), true
+	}
+	return dst, false
+}
+
+// appendArray writes an array at depth.
+func appendArray(dst []byte, a []any, depth int) ([]byte, error) {
+	if depth > MaxDepth {
+		return dst, errors.New("meta: nested deeper than the decoder accepts")
+	}
+	dst = appendHead(dst, majorArray, uint64(len(a)))
+	var err error
+	for _, e := range a {
+		if dst, err = appendValue(dst, e, depth); err != nil {
+			return dst, err
+		}
+	}
+	return dst, nil
 }

@@ -70,65 +70,87 @@ func (d *decoder) value(parent int) (any, error) {
 			return nil, d.fail(start, "integer below -2^63")
 		}
 		return -1 ^ int64(val), nil
-	case majorText: // as d.text, without reading the head again
-		s, err := d.str(val)
-		if err != nil {
-			return nil, err
-		}
-		if !validText(s) {
-			return nil, d.fail(start, "meta value: text is not valid UTF-8")
-		}
-		return s, nil
+	case majorText:
+		return d.textValue(start, val)
 	case majorArray:
-		depth := parent + 1
-		if depth > MaxDepth {
-			return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
-		}
-		if val > uint64(len(d.s)-d.off) {
-			return nil, d.fail(start, "array of "+strconv.FormatUint(val, 10)+" items is longer than the data")
-		}
-		a := make([]any, val)
-		for i := range a {
-			if a[i], err = d.value(depth); err != nil {
-				return nil, err
-			}
-		}
-		return a, nil
-	case majorMap: // as d.metaMap, without reading the head again
-		depth := parent + 1
-		if depth > MaxDepth {
-			return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
-		}
-		if val > uint64(len(d.s)-d.off)/2 {
-			return nil, d.fail(start, "meta: map of "+strconv.FormatUint(val, 10)+" pairs is longer than the data")
-		}
-		return d.metaPairs(int(val), depth, false)
+		return d.arrayValue(start, val, parent+1)
+	case majorMap:
+		return d.mapValue(start, val, parent+1)
 	case majorSimple:
-		switch ai {
-		case 20:
-			return false, nil
-		case 21:
-			return true, nil
-		case 22:
-			return nil, nil
-		case 25, 26, 27:
-			var f float64
-			switch ai {
-			case 25:
-				f = halfToFloat64(uint16(val))
-			case 26:
-				f = float64(math.Float32frombits(uint32(val)))
-			default:
-				f = math.Float64frombits(val)
-			}
-			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, d.fail(start, "NaN and infinite numbers are not allowed")
-			}
-			return f, nil
-		}
-		return nil, d.fail(start, "simple value "+strconv.FormatUint(val, 10)+" is not allowed")
+		return d.simpleValue(start, ai, val)
 	}
 	return nil, d.fail(start, "meta: "+majorNames[major]+" is not allowed")
+}
+
+// textValue reads the text of length n whose head began at start, as
+// d.text does, without reading the head again.
+func (d *decoder) textValue(start int, n uint64) (any, error) {
+	s, err := d.str(n)
+	if err != nil {
+		return nil, err
+	}
+	if !validText(s) {
+		return nil, d.fail(start, "meta value: text is not valid UTF-8")
+	}
+	return s, nil
+}
+
+// arrayValue reads the n items of an array at depth whose head began at
+// start.
+func (d *decoder) arrayValue(start int, n uint64, depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
+	}
+	if n > uint64(len(d.s)-d.off) {
+		return nil, d.fail(start, "array of "+strconv.FormatUint(n, 10)+" items is longer than the data")
+	}
+	a := make([]any, n)
+	for i := range a {
+		var err error
+		if a[i], err = d.value(depth); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// mapValue reads the n pairs of a map at depth whose head began at start,
+// as d.metaMap does, without reading the head again.
+func (d *decoder) mapValue(start int, n uint64, depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, d.fail(start, "nested deeper than "+strconv.Itoa(MaxDepth)+" levels")
+	}
+	if n > uint64(len(d.s)-d.off)/2 {
+		return nil, d.fail(start, "meta: map of "+strconv.FormatUint(n, 10)+" pairs is longer than the data")
+	}
+	return d.metaPairs(int(n), depth, false)
+}
+
+// simpleValue reads false, true, null or a finite float: the simple value
+// or float with additional information ai and value val, whose head began
+// at start.
+func (d *decoder) simpleValue(start int, ai byte, val uint64) (any, error) {
+	var f float64
+	switch ai {
+	case 20:
+		return false, nil
+	case 21:
+		return true, nil
+	case 22:
+		return nil, nil
+	case 25:
+		f = halfToFloat64(uint16(val))
+	case 26:
+		f = float64(math.Float32frombits(uint32(val)))
+	case 27:
+		f = math.Float64frombits(val)
+	default:
+		return nil, d.fail(start, "simple value "+strconv.FormatUint(val, 10)+" is not allowed")
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil, d.fail(start, "NaN and infinite numbers are not allowed")
+	}
+	return f, nil
 }
 
 // halfToFloat64 converts an IEEE 754 half-precision number.

@@ -79,12 +79,19 @@ func Unwrap(dst []byte, token string) ([]byte, error) {
 		copy(nd, dst)
 		dst = nd
 	}
-	s := token
+	dst, i := appendPlain(dst, token)
+	return appendRest(dst, token, i)
+}
+
+// appendPlain decodes the longest run of whole quanta of plain base64
+// characters at the start of s into dst, whose capacity is enough for all
+// of s, and returns how many characters it read.
+func appendPlain(dst []byte, s string) ([]byte, int) {
 	i := 0
-	// Fast path: sixteen, then eight plain characters at a time. Four
-	// lookups make a quantum's 24 bits; two quanta go out as one big-endian
-	// word of which the first six bytes count (the next write or the
-	// slower loops below overwrite the other two).
+	// Sixteen, then eight plain characters at a time. Four lookups make a
+	// quantum's 24 bits; two quanta go out as one big-endian word of which
+	// the first six bytes count (the next write or the slower loops below
+	// overwrite the other two).
 	out := dst[len(dst):cap(dst)]
 	o := 0
 	for ; i+16 <= len(s) && o+16 <= len(out); i += 16 {
@@ -119,21 +126,22 @@ func Unwrap(dst []byte, token string) ([]byte, error) {
 		}
 		dst = append(dst, a<<2|b>>4, b<<4|c>>2, c<<6|e)
 	}
+	return dst, i
+}
+
+// appendRest decodes s from index i on, character by character: percent
+// escapes, "=" padding and a final partial quantum.
+func appendRest(dst []byte, s string, i int) ([]byte, error) {
 	var acc uint32
 	n, pad := 0, 0
 	for ; i < len(s); i++ {
 		at := i
 		c := s[i]
 		if c == '%' {
-			if i+2 >= len(s) {
-				return dst, &TextError{Offset: at, Msg: "incomplete percent-encoding"}
+			var err error
+			if c, err = percentByte(s, i); err != nil {
+				return dst, err
 			}
-			h, ok1 := unhex(s[i+1])
-			l, ok2 := unhex(s[i+2])
-			if !ok1 || !ok2 {
-				return dst, &TextError{Offset: at, Msg: "invalid percent-encoding"}
-			}
-			c = h<<4 | l
 			i += 2
 		}
 		if c == '=' {
@@ -148,12 +156,30 @@ func Unwrap(dst []byte, token string) ([]byte, error) {
 			return dst, &TextError{Offset: at, Msg: "character " + strconv.QuoteRune(rune(c)) + " is not base64"}
 		}
 		acc = acc<<6 | uint32(v)
-		n++
-		if n == 4 {
+		if n++; n == 4 {
 			dst = append(dst, byte(acc>>16), byte(acc>>8), byte(acc))
 			acc, n = 0, 0
 		}
 	}
+	return appendPartial(dst, acc, n, pad)
+}
+
+// percentByte decodes the percent escape at s[at].
+func percentByte(s string, at int) (byte, error) {
+	if at+2 >= len(s) {
+		return 0, &TextError{Offset: at, Msg: "incomplete percent-encoding"}
+	}
+	h, ok1 := unhex(s[at+1])
+	l, ok2 := unhex(s[at+2])
+	if !ok1 || !ok2 {
+		return 0, &TextError{Offset: at, Msg: "invalid percent-encoding"}
+	}
+	return h<<4 | l, nil
+}
+
+// appendPartial appends the bytes of a final quantum of n characters held
+// in acc, followed by pad "=" characters.
+func appendPartial(dst []byte, acc uint32, n, pad int) ([]byte, error) {
 	switch n {
 	case 1:
 		return dst, &TextError{Offset: -1, Msg: "base64 data ends in a partial byte; the token is truncated"}
