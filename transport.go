@@ -12,9 +12,11 @@ import (
 )
 
 // Transport returns an [http.RoundTripper] that adds auth=<current token> to
-// every request sent to the client's origin and passes it on to base; nil
-// base means [http.DefaultTransport]. Use it for the PubNub calls this
-// package does not make itself:
+// every request sent to the client's origin (the scheme and host set with
+// [WithOrigin]) and passes it on to base; nil base means the transport the
+// client sends its own requests with: pam's default transport (see the
+// package doc) or that of the client given to [WithHTTPClient]. Use it for
+// the PubNub calls this package does not make itself:
 //
 //	hc := &http.Client{Transport: c.Transport(nil)}
 //
@@ -120,7 +122,7 @@ func (t *transport) baseRT() http.RoundTripper {
 	if t.base != nil {
 		return t.base
 	}
-	return http.DefaultTransport
+	return t.c.roundTripper()
 }
 
 // maxRejectionBody bounds how much of a 403 body the transport reads to
@@ -210,11 +212,21 @@ func canonicalHost(scheme, host string) string {
 // Access Manager's own endpoints, which take no auth, and requests whose
 // query is signed, which adding a parameter would invalidate.
 func exempt(u *url.URL) bool {
-	p := apiPath(u)
-	if strings.HasPrefix(p, "/v3/pam/") || strings.HasPrefix(p, "/v2/auth/") {
+	if hasPathPrefix(u, "/v3/pam/") || hasPathPrefix(u, "/v2/auth/") {
 		return true
 	}
 	return hasParam(u.RawQuery, "signature")
+}
+
+// hasPathPrefix reports whether u's escaped path starts with prefix, a path
+// of unreserved characters and slashes. Without a RawPath the escaped path
+// is the path with some characters escaped, none of which is in prefix, so
+// the path can be tested without escaping it (which allocates).
+func hasPathPrefix(u *url.URL, prefix string) bool {
+	if u.RawPath == "" && u.Opaque == "" {
+		return strings.HasPrefix(u.Path, prefix)
+	}
+	return strings.HasPrefix(apiPath(u), prefix)
 }
 
 // forEachParam calls f with the decoded key and the raw text of each
@@ -236,12 +248,16 @@ func forEachParam(rawQuery string, f func(key, pair string)) {
 
 // withAuth returns a copy of req with body whose query carries exactly one
 // auth=<token>, after the other parameters, and uuid=<userID> before it
-// when the query has no uuid (see addUUID).
+// when the query has no uuid (see addUUID). The copy is shallow, as
+// Request.WithContext makes it: only the URL and the body are replaced, and
+// nothing shared with req is modified.
 func withAuth(req *http.Request, token, userID string, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
-	r.Body = body
+	a := &authRequest{r: *req, u: *req.URL}
+	r, u := &a.r, &a.u
+	r.URL, r.Body = u, body
+	wire := sign.Encode(wireToken(token))
 	var q strings.Builder
-	q.Grow(len(req.URL.RawQuery) + len(token) + len(userID) + 24)
+	q.Grow(len(req.URL.RawQuery) + len("&auth=") + len(wire) + len(userID) + len("uuid=&"))
 	hasUUID := false
 	forEachParam(req.URL.RawQuery, func(key, pair string) {
 		if key == "auth" {
@@ -253,10 +269,17 @@ func withAuth(req *http.Request, token, userID string, body io.ReadCloser) *http
 	})
 	addUUID(&q, hasUUID, userID)
 	q.WriteString("auth=")
-	q.WriteString(sign.Encode(wireToken(token)))
-	r.URL.RawQuery = q.String()
-	r.URL.ForceQuery = false
+	q.WriteString(wire)
+	u.RawQuery = q.String()
+	u.ForceQuery = false
 	return r
+}
+
+// authRequest is the copy of a request withAuth makes: request and URL in
+// one allocation.
+type authRequest struct {
+	r http.Request
+	u url.URL
 }
 
 // wireToken undoes the two ways a token commonly arrives mangled: white
