@@ -247,7 +247,7 @@ func (t *Token) denial(a Access, v *verdict) *DeniedError {
 		grant(e.Missing, strconv.Quote(a.Name))
 	}
 	if rest := a.Permission &^ allowed; rest != 0 && allowed != 0 {
-		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type, allowed, rest)
+		fmt.Fprintf(b, "; note that %s take only %s, never %s", a.Type.plural(), allowed, rest)
 	}
 	if v.invalid.n > 0 {
 		fmt.Fprintf(b, "; %s not valid RE2, so %s: %s", wouldGrant(v.invalid.n), plural(v.invalid.n, "it", "they")+" could not be checked",
@@ -276,7 +276,7 @@ func (t *Token) noMatch(b *strings.Builder, e *DeniedError, a Access, v *verdict
 	pats, _ := t.Patterns.forType(a.Type)
 	switch {
 	case len(res) == 0 && len(pats) == 0:
-		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type, a.Permission, what)
+		fmt.Fprintf(b, "token grants nothing on %s at all, so not %s on %s", a.Type.plural(), a.Permission, what)
 	case v.complex.n > 0:
 		fmt.Fprintf(b, "no entry or pattern that can be checked locally matches %s", what)
 	default:

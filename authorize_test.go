@@ -311,6 +311,31 @@ func TestAuthorizeNeverLeaksToken(t *testing.T) {
 	assert.True(t, errors.Is(tok.Authorize(pam.Access{Name: "channel-1", Permission: pam.Read}), pam.ErrTokenExpired))
 }
 
+// Messages name a resource type in the plural as words ("channel
+// groups", not the grant body's "groups").
+func TestAuthorizeWording(t *testing.T) {
+	t.Parallel()
+	bare := authToken()
+	bare.Resources.ChannelGroups, bare.Patterns.ChannelGroups = nil, nil
+	tests := []struct {
+		tok      *pam.Token
+		a        pam.Access
+		says     string
+		neverSay string
+	}{
+		{bare, pam.Access{Type: pam.ChannelGroup, Name: "cg", Permission: pam.Read, UUID: "alice", At: authIssued},
+			`token grants nothing on channel groups at all, so not read on channel group "cg"`, "on groups"},
+		{authToken(), pam.Access{Type: pam.ChannelGroup, Name: "cg-main", Permission: pam.Write | pam.Read, UUID: "alice", At: authIssued},
+			"note that channel groups take only read|manage, never write", "that groups"},
+	}
+	for _, tc := range tests {
+		err := tc.tok.Authorize(tc.a)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.says)
+		assert.NotContains(t, err.Error(), tc.neverSay)
+	}
+}
+
 // TestAuthorizeExpiredOneMinute: a one-minute token's denial says "1
 // minute", not "1 minutes".
 func TestAuthorizeExpiredOneMinute(t *testing.T) {

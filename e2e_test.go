@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -355,4 +356,51 @@ func TestClockSkewAgainstEmulator(t *testing.T) {
 		assert.Equal(t, []int{400, 200, 200, 200}, sc.statuses(), "later calls use the offset")
 		srv.Close()
 	}
+}
+
+// A token bound to the device's uuid works on a call built without uuid=:
+// the transport adds the client's uuid (WithUserID). Without that, the
+// emulator, like the service, refuses the call, and says the uuid is
+// missing.
+func TestAuthEndToEndAddsUUID(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	tok, err := e.server.GrantToken(context.Background(), pam.NewTokenRequest(time.Minute).AuthorizedUUID("device-1").Channel("room-1", pam.Write))
+	require.NoError(t, err)
+	e.device.SetToken(tok)
+	k := e.emu.Keys()
+	path := fmt.Sprintf("/publish/%s/%s/0/room-1/0/%%22hi%%22", k.Publish, k.Subscribe)
+
+	resp, err := e.hc.Get(e.emu.URL + path) // no uuid=
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	msgs := e.emu.Messages("room-1")
+	require.Len(t, msgs, 1)
+	assert.Equal(t, "device-1", msgs[0].UUID)
+
+	resp, err = http.Get(e.emu.URL + path + "?auth=" + url.QueryEscape(tok)) // no transport, no uuid
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Contains(t, string(b), "uuid is missing")
+}
+
+// An empty meta key: the service takes any JSON object as meta, so pam
+// sends it, the emulator grants it and the token carries it; Lint only
+// advises.
+func TestEmptyMetaKeyAgrees(t *testing.T) {
+	t.Parallel()
+	emu := pamtest.NewServer()
+	t.Cleanup(emu.Close)
+	req := pam.NewTokenRequest(time.Minute).AuthorizedUUID("u").Channel("c", pam.Read).Meta("", "x")
+	require.NoError(t, req.Validate())
+	ws := req.Lint()
+	require.Len(t, ws, 1)
+	assert.Equal(t, pam.LintEmptyMetaKey, ws[0].Code)
+	_, tok, err := emu.Client().GrantTokenParsed(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"": "x"}, tok.Meta)
 }

@@ -2,6 +2,7 @@ package pam_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/pamtest"
 )
 
 func ExampleNewTokenRequest() {
@@ -36,7 +38,7 @@ func ExampleTokenRequest_Validate() {
 	fmt.Println(errors.Is(err, pam.ErrInvalidTTL), errors.Is(err, pam.ErrInvalidPermission), errors.Is(err, pam.ErrInvalidMeta))
 	// Output:
 	// pam: invalid ttl: 1m30s is not a whole number of minutes from 1m to 720h (43200 minutes); pass e.g. 15*time.Minute
-	// pam: invalid permission: channel group "friends" cannot be granted write; groups accept read|manage
+	// pam: invalid permission: channel group "friends" cannot be granted write; channel groups accept read|manage
 	// pam: invalid meta: meta "tags": a value of type []string is not a scalar; meta takes strings, booleans, integers, finite floats and nil
 	// true true true
 }
@@ -81,4 +83,25 @@ func ExampleClient_GrantToken() {
 	// Output:
 	// p0F2AkF0Gl043rhD <nil>
 	// 400 Invalid token Token is expired.
+}
+
+// A token server hands out the token with its expiry, read from the grant
+// itself rather than from a second parse.
+func ExampleClient_GrantTokenParsed() {
+	issued := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	emu := pamtest.NewServer(pamtest.WithClock(func() time.Time { return issued }))
+	defer emu.Close()
+
+	token, parsed, err := emu.Client().GrantTokenParsed(context.Background(),
+		pam.NewTokenRequest(15*time.Minute).AuthorizedUUID("user-1").Channel("room-1", pam.Read|pam.Write))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	reply, _ := json.Marshal(map[string]any{"token": token[:8] + "…", "expires_at": parsed.ExpiresAt()})
+	fmt.Println(string(reply))
+	fmt.Println(parsed.AuthorizedUUID, parsed.Resources.Channels["room-1"])
+	// Output:
+	// {"expires_at":"2025-06-01T12:15:00Z","token":"qEF2AkF0…"}
+	// user-1 read|write
 }

@@ -62,7 +62,7 @@ func ExampleToken_Authorize() {
 	// Output:
 	// allowed: channel "channel-1" has an exact entry granting read|write|manage|delete|get|update|join
 	// allowed: channel "channel-42" matches pattern "^channel-\\S*$", which grants read|write|manage|delete|get|update|join
-	// pam: channel group "channel_group-1" grants read|manage but not write; note that groups take only read|manage, never write
+	// pam: channel group "channel_group-1" grants read|manage but not write; note that channel groups take only read|manage, never write
 	// pam: no entry or pattern in the token matches uuid "uuid 7" (nearest: pattern "^uuid-\\S*$" grants delete|get|update, uuid "uuid-1" grants delete|get|update); grant get on "uuid 7"
 	// pam: token is bound to uuid "test-authorized-uuid", not "someone-else"; use it only from a client with uuid "test-authorized-uuid", or grant a token authorized for "someone-else"
 	// true true pam: token expired 2h0m ago, at 2021-08-03T06:26:20Z (it was issued at 2021-08-03T05:26:20Z for 60 minutes); request a new token

@@ -17,35 +17,64 @@ import (
 // with [ParseToken] is an error wrapping [ErrMalformedToken] that names the
 // origin.
 func (c *Client) GrantToken(ctx context.Context, r *TokenRequest) (string, error) {
+	token, _, err := c.grant(ctx, r, false)
+	return token, err
+}
+
+// GrantTokenParsed is [Client.GrantToken] returning the token parsed as
+// well, as [ParseToken] would return it, so that a token server can tell
+// its client when the token expires (parsed.ExpiresAt()) or what it grants
+// without parsing it a second time: the token is decoded once, where
+// GrantToken checks it. On any error both results are zero.
+func (c *Client) GrantTokenParsed(ctx context.Context, r *TokenRequest) (token string, parsed *Token, err error) {
+	return c.grant(ctx, r, true)
+}
+
+// grant is GrantToken, and with parse GrantTokenParsed.
+func (c *Client) grant(ctx context.Context, r *TokenRequest, parse bool) (string, *Token, error) {
 	const op = "grant token"
 	if r == nil {
-		return "", opErrs(op, append([]error{errNilRequest()}, c.keyProblems()...))
+		return "", nil, opErrs(op, append([]error{errNilRequest()}, c.keyProblems()...))
 	}
 	var esBuf [16]entry
 	var msBuf [8]metaEntry
 	es, ms := r.normalize(esBuf[:0], msBuf[:0])
 	if problems := append(r.validate(es, ms), c.keyProblems()...); len(problems) > 0 {
-		return "", opErrs(op, problems)
+		return "", nil, opErrs(op, problems)
 	}
-	return c.grantBody(ctx, r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms))
+	return c.grantAnswer(ctx, r.appendBody(make([]byte, 0, r.bodySizeHint(es, ms)), es, ms), parse)
 }
 
 // grantBody sends a grant with a validated body and returns the token the
 // service answers with. [GrantCache] sends its shared grants through it.
 func (c *Client) grantBody(ctx context.Context, body []byte) (string, error) {
+	token, _, err := c.grantAnswer(ctx, body, false)
+	return token, err
+}
+
+// grantAnswer sends a grant with a validated body and returns the token the
+// service answers with, checked or, with parse, parsed: decoded once either
+// way.
+func (c *Client) grantAnswer(ctx context.Context, body []byte, parse bool) (string, *Token, error) {
 	const op = "grant token"
 	data, err := c.do(ctx, op, "POST", "/v3/pam/"+escapePathSegment(c.keys.Subscribe)+"/grant", body)
 	if err != nil {
-		return "", opErr(op, err)
+		return "", nil, opErr(op, err)
 	}
 	token, err := readGrantAnswer(data)
 	if err != nil {
-		return "", opErr(op, err)
+		return "", nil, opErr(op, err)
 	}
-	if err := checkToken(token); err != nil {
-		return "", opErr(op, fmt.Errorf("the service at %s answered with a token that does not parse: %w; check the origin points at PubNub", c.origin(), err))
+	var tok *Token
+	if parse {
+		tok, err = parseToken(token)
+	} else {
+		err = checkToken(token)
 	}
-	return token, nil
+	if err != nil {
+		return "", nil, opErr(op, fmt.Errorf("the service at %s answered with a token that does not parse: %w; check the origin points at PubNub", c.origin(), err))
+	}
+	return token, tok, nil
 }
 
 // readGrantAnswer returns the token in a successful grant's answer:

@@ -217,6 +217,45 @@ func BenchmarkGrantToken(b *testing.B) {
 	}
 }
 
+// GrantTokenParsed returns the token and its content in one call; the
+// parsed token is the one ParseToken returns. A token that does not parse
+// is an error, and nothing half-made is returned.
+func TestGrantTokenParsed(t *testing.T) {
+	t.Parallel()
+	issued := time.Unix(1795413158, 0)
+	tok := mkToken(t, issued, 15*time.Minute, "room-1")
+	c, _ := setup(t, http.StatusOK, `{"data":{"message":"Success","token":"`+tok+`"},"service":"Access Manager","status":200}`)
+	req := NewTokenRequest(15*time.Minute).Channel("room-1", Read)
+	token, parsed, err := c.GrantTokenParsed(context.Background(), req)
+	require.NoError(t, err)
+	assert.Equal(t, tok, token)
+	want, err := ParseToken(tok)
+	require.NoError(t, err)
+	assert.Equal(t, want, parsed)
+	assert.Equal(t, issued.Add(15*time.Minute).UTC(), parsed.ExpiresAt())
+
+	for name, body := range map[string]string{
+		"token does not parse": `{"data":{"message":"Success","token":"` + tok[:len(tok)/2] + `"},"status":200}`,
+		"service error":        `{"error":{"message":"Invalid ttl"},"status":400}`,
+	} {
+		status := http.StatusOK
+		if strings.Contains(body, "error") {
+			status = http.StatusBadRequest
+		}
+		c, _ := setup(t, status, body, WithRetry(RetryPolicy{MaxAttempts: 1}))
+		token, parsed, err := c.GrantTokenParsed(context.Background(), req)
+		require.Error(t, err, name)
+		assert.Empty(t, token, name)
+		assert.Nil(t, parsed, name)
+		assert.True(t, strings.HasPrefix(err.Error(), "pam: grant token: "), err.Error())
+		if name == "token does not parse" {
+			assert.ErrorIs(t, err, ErrMalformedToken)
+		}
+	}
+	_, _, err = c.GrantTokenParsed(context.Background(), nil)
+	require.ErrorIs(t, err, ErrNoPermissions)
+}
+
 // TestGrantAnswerTokenParsed: a grant answer whose token would not parse
 // is an error that names the origin and wraps ErrMalformedToken (or
 // ErrUnsupportedVersion), bounded in size and without the token.

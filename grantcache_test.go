@@ -40,7 +40,7 @@ func newVend(tb testing.TB, opts ...pamtest.Option) *vend {
 	v := &vend{clk: new(e2eClock)}
 	v.clk.ns.Store(vendEpoch.UnixNano())
 	h := pamtest.NewHandler(append([]pamtest.Option{pamtest.WithClock(v.clk.now)}, opts...)...)
-	v.keys = h.(interface{ Keys() pam.Keys }).Keys()
+	v.keys = h.Keys()
 	v.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if isGrant(r) {
 			v.grants.Add(1)
@@ -635,7 +635,7 @@ func BenchmarkGrantCacheMemory(b *testing.B) {
 	clk := new(e2eClock)
 	clk.ns.Store(vendEpoch.UnixNano())
 	h := pamtest.NewHandler(pamtest.WithClock(clk.now))
-	keys := h.(interface{ Keys() pam.Keys }).Keys()
+	keys := h.Keys()
 	c, err := pam.New(keys, pam.WithOrigin("http://pam.invalid"), pam.WithClock(clk.now),
 		pam.WithHTTPClient(&http.Client{Transport: handlerTransport{h}}))
 	require.NoError(b, err)

@@ -16,8 +16,12 @@ import (
 
 // Warning is one piece of advice from [TokenRequest.Lint].
 type Warning struct {
-	// Type is the resource type of the entry the warning is about; zero
-	// ([Channel]) for warnings about the request as a whole.
+	// Request reports that the warning is about the request as a whole
+	// (its authorized uuid, its size, its meta) rather than one resource or
+	// pattern. Type, Pattern and Name are then unset: Type, zero, does not
+	// mean [Channel].
+	Request bool
+	// Type is the resource type of the entry the warning is about.
 	Type ResourceType
 	// Pattern reports whether Name is a pattern rather than an exact name.
 	Pattern bool
@@ -25,34 +29,44 @@ type Warning struct {
 	// the request as a whole.
 	Name string
 	// Code identifies the kind of warning; one of the Lint* constants.
-	Code string
+	Code WarningCode
 	// Message says what is wrong and what to do about it.
 	Message string
 }
 
 // String returns the code and the message.
-func (w Warning) String() string { return w.Code + ": " + w.Message }
+func (w Warning) String() string { return string(w.Code) + ": " + w.Message }
+
+// WarningCode identifies a kind of [Warning]. Its values are the Lint*
+// constants; print one with %s or convert it with string().
+type WarningCode string
 
 // Warning codes.
 const (
 	// LintRegexpInName: an exact resource name contains a regular expression
 	// metacharacter (*, ^ or $); exact names are matched literally.
-	LintRegexpInName = "regexp-in-name"
+	LintRegexpInName WarningCode = "regexp-in-name"
 	// LintGlobPattern: a pattern that looks like a glob (room-*).
-	LintGlobPattern = "glob-pattern"
+	LintGlobPattern WarningCode = "glob-pattern"
 	// LintUnanchoredPattern: a pattern without ^ at the start or $ at the
 	// end.
-	LintUnanchoredPattern = "unanchored-pattern"
+	LintUnanchoredPattern WarningCode = "unanchored-pattern"
 	// LintCapturingGroup: a pattern with a capturing group, which the
 	// service rejects.
-	LintCapturingGroup = "capturing-group"
+	LintCapturingGroup WarningCode = "capturing-group"
 	// LintInvalidRegexp: a pattern that does not compile as Go RE2.
-	LintInvalidRegexp = "invalid-regexp"
+	LintInvalidRegexp WarningCode = "invalid-regexp"
 	// LintLongToken: the token would be long enough to make request URLs
-	// too long.
-	LintLongToken = "long-token"
-	// LintNoAuthorizedUUID: the token is not bound to a uuid.
-	LintNoAuthorizedUUID = "no-authorized-uuid"
+	// too long (a request-wide warning).
+	LintLongToken WarningCode = "long-token"
+	// LintNoAuthorizedUUID: the token is not bound to a uuid (a
+	// request-wide warning).
+	LintNoAuthorizedUUID WarningCode = "no-authorized-uuid"
+	// LintEmptyMetaKey: a meta key is empty (a request-wide warning). The
+	// service takes any JSON object as meta and keeps the key in the token,
+	// so the grant succeeds, but an empty key is easy to miss when reading
+	// the token and is usually a key variable left unset.
+	LintEmptyMetaKey WarningCode = "empty-meta-key"
 )
 
 // LongTokenChars is the estimated token length, in characters, above which
@@ -73,7 +87,8 @@ const LongTokenChars = 1500
 //   - patterns that do not compile as Go RE2, which [Token.Allows] never
 //     matches (the service's dialect differs, so it may still accept them);
 //   - tokens whose estimated length exceeds [LongTokenChars];
-//   - no authorized uuid.
+//   - no authorized uuid;
+//   - an empty meta key.
 func (r *TokenRequest) Lint() []Warning {
 	if r == nil {
 		return nil
@@ -81,17 +96,22 @@ func (r *TokenRequest) Lint() []Warning {
 	var ws []Warning
 	bound := r.hasAuthorizedUUID && r.authorizedUUID != "" || r.hasAuthorizedUserID && r.authorizedUserID != ""
 	if !bound {
-		ws = append(ws, Warning{Type: Channel, Code: LintNoAuthorizedUUID,
+		ws = append(ws, Warning{Request: true, Code: LintNoAuthorizedUUID,
 			Message: "the token is not bound to a uuid, so anyone who obtains it can use it; " +
 				"call AuthorizedUUID with the uuid of the client that will use it"})
 	}
 	if n := r.estimateTokenChars(); n > LongTokenChars {
-		ws = append(ws, Warning{Type: Channel, Code: LintLongToken,
+		ws = append(ws, Warning{Request: true, Code: LintLongToken,
 			Message: fmt.Sprintf("the token will be about %d characters; it travels in the URL of every request (auth=…), "+
 				"and URLs over 2 KB fail with some proxies and CDNs; grant fewer names (a pattern can cover many), "+
 				"split the grant into several tokens, or keep less in meta", n)})
 	}
-	res, pat, _ := r.grantMaps()
+	res, pat, meta := r.grantMaps()
+	if _, ok := meta[""]; ok {
+		ws = append(ws, Warning{Request: true, Code: LintEmptyMetaKey,
+			Message: "a meta key is empty; the service accepts it and the token keeps it, " +
+				"but it is easy to miss and usually a key left unset: check the key passed to Meta"})
+	}
 	for rt := Channel; rt <= User; rt++ {
 		for name := range res[rt] {
 			ws = lintName(ws, rt, name)
@@ -102,11 +122,11 @@ func (r *TokenRequest) Lint() []Warning {
 	}
 	slices.SortFunc(ws, func(a, b Warning) int {
 		return cmp.Or(
-			cmp.Compare(boolInt(a.Name != "" || a.Pattern), boolInt(b.Name != "" || b.Pattern)),
+			cmp.Compare(boolInt(!a.Request), boolInt(!b.Request)),
 			cmp.Compare(a.Type, b.Type),
 			cmp.Compare(boolInt(a.Pattern), boolInt(b.Pattern)),
 			strings.Compare(a.Name, b.Name),
-			strings.Compare(a.Code, b.Code),
+			strings.Compare(string(a.Code), string(b.Code)),
 		)
 	})
 	return ws
@@ -173,7 +193,7 @@ func lintName(ws []Warning, rt ResourceType, name string) []Warning {
 
 func lintPattern(ws []Warning, rt ResourceType, pat string) []Warning {
 	what := fmt.Sprintf("%s pattern %q", rt.singular(), pat)
-	add := func(code, msg string) {
+	add := func(code WarningCode, msg string) {
 		ws = append(ws, Warning{Type: rt, Pattern: true, Name: pat, Code: code, Message: what + " " + msg})
 	}
 	fix := lintfix.Anchor(pat)

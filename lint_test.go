@@ -18,7 +18,7 @@ func lintCodes(ws []pam.Warning) []string {
 	var out []string
 	for _, w := range ws {
 		if w.Code != pam.LintNoAuthorizedUUID {
-			out = append(out, w.Code+" "+w.Name)
+			out = append(out, string(w.Code)+" "+w.Name)
 		}
 	}
 	return out
@@ -81,7 +81,8 @@ func TestLint(t *testing.T) {
 				assert.Contains(t, all, s)
 			}
 			for _, w := range ws {
-				assert.Equal(t, w.Code+": "+w.Message, w.String())
+				assert.Equal(t, string(w.Code)+": "+w.Message, w.String())
+				assert.False(t, w.Request, "about an entry")
 				assert.NotEmpty(t, w.Message)
 			}
 		})
@@ -93,6 +94,7 @@ func TestLintAuthorizedUUID(t *testing.T) {
 	ws := pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Lint()
 	require.Len(t, ws, 1)
 	assert.Equal(t, pam.LintNoAuthorizedUUID, ws[0].Code)
+	assert.True(t, ws[0].Request, "about the whole request")
 	assert.Empty(t, ws[0].Name)
 	assert.Contains(t, ws[0].Message, "call AuthorizedUUID")
 
@@ -114,6 +116,7 @@ func TestLintLongToken(t *testing.T) {
 	ws := r.Lint()
 	require.Len(t, ws, 1)
 	assert.Equal(t, pam.LintLongToken, ws[0].Code)
+	assert.True(t, ws[0].Request, "about the whole request")
 	assert.Contains(t, ws[0].Message, "the token will be about ")
 	assert.Contains(t, ws[0].Message, "a pattern can cover many")
 
@@ -162,7 +165,7 @@ func TestLintSortedAndDeterministic(t *testing.T) {
 	}, func() []string {
 		var out []string
 		for _, w := range first {
-			out = append(out, w.Code+" "+w.Name)
+			out = append(out, string(w.Code)+" "+w.Name)
 		}
 		return out
 	}())
@@ -178,4 +181,48 @@ func TestLintNeverBlocks(t *testing.T) {
 	assert.Equal(t, before, fmt.Sprintf("%#v", *r))
 	var nilReq *pam.TokenRequest
 	assert.Nil(t, nilReq.Lint())
+}
+
+// An empty meta key is valid (the service takes any JSON object as meta),
+// so Validate accepts it and Lint only advises, as a request-wide warning.
+func TestLintEmptyMetaKey(t *testing.T) {
+	t.Parallel()
+	r := pam.NewTokenRequest(time.Minute).AuthorizedUUID("u").Channel("a", pam.Read).Meta("", "x").Meta("k", 1)
+	require.NoError(t, r.Validate())
+	ws := r.Lint()
+	require.Len(t, ws, 1)
+	assert.Equal(t, pam.LintEmptyMetaKey, ws[0].Code)
+	assert.True(t, ws[0].Request)
+	assert.Empty(t, ws[0].Name)
+	assert.Contains(t, ws[0].Message, "the service accepts it")
+	assert.Empty(t, pam.NewTokenRequest(time.Minute).AuthorizedUUID("u").Channel("a", pam.Read).Meta("k", "").Lint(),
+		"an empty value is no empty key")
+}
+
+// Request-wide warnings come first and say so; warnings about entries carry
+// their type, name and kind. WarningCode is a named string type whose
+// constants convert to strings.
+func TestWarningScope(t *testing.T) {
+	t.Parallel()
+	ws := pam.NewTokenRequest(time.Minute).Meta("", 1).ChannelGroupPattern("g*", pam.Read).Lint()
+	type scope struct {
+		Request bool
+		Type    pam.ResourceType
+		Pattern bool
+		Name    string
+		Code    string
+	}
+	var got []scope
+	for _, w := range ws {
+		got = append(got, scope{w.Request, w.Type, w.Pattern, w.Name, string(w.Code)})
+	}
+	assert.Equal(t, []scope{
+		{Request: true, Code: "empty-meta-key"},
+		{Request: true, Code: "no-authorized-uuid"},
+		{Type: pam.ChannelGroup, Pattern: true, Name: "g*", Code: "glob-pattern"},
+		{Type: pam.ChannelGroup, Pattern: true, Name: "g*", Code: "unanchored-pattern"},
+	}, got)
+	code := pam.LintGlobPattern // a WarningCode: the string conversions below need it typed
+	assert.Equal(t, "glob-pattern", string(code))
+	assert.Equal(t, "glob-pattern", fmt.Sprint(code))
 }

@@ -17,8 +17,10 @@ import (
 // response body, no secret key, and a token in a revoke path is cut to its
 // first 8 characters; text the service sent is stripped of the request's
 // query, signature and token. Every record is bounded in size: an error
-// in it is cut to 2 KiB. Without this option the client logs nothing. A nil
-// logger is an error.
+// in it is cut to 2 KiB. Without this option the client logs nothing but
+// one record: the Warn record of [Client.Transport] about a PubNub call sent
+// off the origin without the token, which goes to [slog.Default] so that
+// the mistake is never silent. A nil logger is an error.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
 		if l == nil {
@@ -74,4 +76,13 @@ func (c *Client) logClock(ctx context.Context, op string, offset time.Duration) 
 		slog.String("op", op),
 		slog.Duration("offset", offset),
 	)
+}
+
+// warnLogger is where warnings about the client's configuration go: the
+// client's logger, or slog.Default() without one.
+func (c *Client) warnLogger() *slog.Logger {
+	if c.logger != nil {
+		return c.logger
+	}
+	return slog.Default()
 }

@@ -32,6 +32,21 @@
 // client (identical grants share one token and one call to the service) and
 // serve them with [TokenHandler]; devices fetch them with [HTTPTokenSource].
 //
+// Without [WithHTTPClient], requests go through pam's own transport (never
+// http.DefaultTransport), shared by all clients and built for many requests
+// in flight to one origin: up to 256 idle connections kept for reuse
+// (http.DefaultTransport keeps 2 per host, so under concurrency most
+// requests would pay a new TCP and TLS handshake), HTTP/2 when the origin
+// offers it, TLS session resumption, 5 seconds at most for the TCP connect,
+// for the TLS handshake and for the answer's headers, idle connections
+// closed after 50 seconds, the proxy from the environment (HTTPS_PROXY),
+// and 10 seconds at most for each attempt. To change any of this pass a
+// client of your own; it replaces the default wholesale, so give its
+// transport an idle pool as large as your concurrency:
+//
+//	tr := &http.Transport{MaxIdleConnsPerHost: 512, ForceAttemptHTTP2: true}
+//	c, err := pam.New(keys, pam.WithHTTPClient(&http.Client{Transport: tr, Timeout: 5 * time.Second}))
+//
 // The pamtest package is a local Access Manager emulator for tests, and the
 // pam command (cmd/pam) parses, checks, grants and revokes tokens from a
 // shell.
@@ -40,7 +55,8 @@
 // them: pam.go, tokenrequest.go, validate.go, lint.go, body.go, grant.go,
 // revoke.go, request.go (sign, send, classify, retry) and clock.go; then
 // token.go, authorize.go, permissions.go, errors.go, transport.go,
-// tokensource.go and log.go; and token vending: grantcache.go (with
+// tokensource.go, log.go and httpclient.go (the default HTTP client); and
+// token vending: grantcache.go (with
 // grantcache_flight.go and ratelimit.go) and tokenhandler.go.
 package pam
 
@@ -107,6 +123,8 @@ type Client struct {
 	sleep       func(ctx context.Context, d time.Duration) error // waits between attempts; tests replace it
 	src         *sourceState                                     // WithTokenSource; nil without one
 	signer      *sign.Signer                                     // signs with keys.Secret, reusing HMAC states
+
+	offOriginWarned atomic.Bool // the transport has warned of a PubNub call off the origin
 }
 
 // options collects what the Option functions set.
@@ -142,7 +160,15 @@ func WithUserID(id string) Option {
 
 // WithOrigin sets the service's address: a host name ("ps.pndsn.com", the
 // default, reached over https), a "host:port", or a full URL with scheme,
-// such as "http://127.0.0.1:8090".
+// such as "http://127.0.0.1:8090". An address without a scheme is https.
+//
+// Its scheme and host are the client's origin, the only place
+// [Client.Transport] sends the token: a request is to the origin when its
+// URL has the same scheme and the same host and port, compared without
+// regard to case and with the scheme's default port (443 for https, 80 for
+// http) implied. Names are not resolved, so "localhost" and "127.0.0.1" are
+// different origins, and WithOrigin("127.0.0.1:8090") (https) does not match
+// requests to http://127.0.0.1:8090: write WithOrigin("http://127.0.0.1:8090").
 func WithOrigin(origin string) Option {
 	return func(o *options) error {
 		scheme, host, err := parseOrigin(origin)
@@ -180,7 +206,8 @@ func parseOrigin(origin string) (scheme, host string, err error) {
 }
 
 // WithHTTPClient sets the HTTP client requests are sent with. The client is
-// copied; nil is an error. The default client has a 10 second timeout.
+// copied; nil is an error. It replaces the default client and its
+// transport (see the package doc) wholesale.
 //
 // Grant and revoke requests never follow redirects, whatever the client's
 // CheckRedirect says: the copy refuses them (the caller's client is left as
@@ -227,7 +254,7 @@ func New(keys Keys, opts ...Option) (*Client, error) {
 		o.userID = "pam-" + uuid.NewString()
 	}
 	if o.hc == nil {
-		o.hc = &http.Client{Timeout: 10 * time.Second}
+		o.hc = defaultHTTPClient()
 	}
 	// o.hc is the client's own copy: the caller's client keeps its policy.
 	o.hc.CheckRedirect = refuseRedirect

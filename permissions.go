@@ -20,7 +20,11 @@ const (
 	Manage
 	// Delete allows deleting messages, files and App Context metadata.
 	Delete
-	// Create exists only for the deprecated users/spaces API.
+	// Create allows creating users and spaces in the users/spaces API.
+	//
+	// Deprecated: only the users/spaces API, itself deprecated, uses
+	// Create; no channel, channel group or uuid grant takes it. App Context,
+	// which replaced that API, creates and changes metadata with [Update].
 	Create
 	// Get allows reading App Context metadata.
 	Get
@@ -144,18 +148,28 @@ func ParsePermission(name string) (Permission, bool) {
 // ResourceType names a kind of resource a token grants access to.
 type ResourceType int
 
-// The resource types. Space and User belong to the deprecated users/spaces
-// API; on the wire they are sent as channels and uuids.
+// The resource types.
 const (
+	// Channel is a channel, named exactly or by a pattern.
 	Channel ResourceType = iota
+	// ChannelGroup is a channel group.
 	ChannelGroup
+	// UUID is a uuid: a user's or a device's App Context metadata.
 	UUID
+	// Space is a space of the users/spaces API, sent as a channel.
+	//
+	// Deprecated: use [Channel]; spaces are channels on the wire.
 	Space
+	// User is a user of the users/spaces API, sent as a uuid.
+	//
+	// Deprecated: use [UUID]; users are uuids on the wire.
 	User
 )
 
 // String returns the resource type's name as the grant body spells it:
-// "channels", "groups", "uuids", "spaces" or "users".
+// "channels", "groups", "uuids", "spaces" or "users". Messages about one
+// resource use the singular ("channel", "channel group", "uuid", ...)
+// instead.
 func (rt ResourceType) String() string {
 	switch rt {
 	case Channel:
@@ -185,6 +199,15 @@ func (rt ResourceType) singular() string {
 		return "space"
 	case User:
 		return "user"
+	}
+	return rt.String()
+}
+
+// plural returns the resource type's name for use in sentences about
+// every resource of the type.
+func (rt ResourceType) plural() string {
+	if rt == ChannelGroup {
+		return "channel groups"
 	}
 	return rt.String()
 }

@@ -198,7 +198,7 @@ func checkTimes(timestamp, ttl uint64) error {
 		return fmt.Errorf("%w: issue time %d is after year 9999", ErrMalformedToken, timestamp)
 	}
 	if ttl > (maxUnix-timestamp)/60 || ttl > math.MaxInt64/uint64(time.Minute) {
-		return fmt.Errorf("%w: ttl of %d minutes is out of range", ErrMalformedToken, ttl)
+		return fmt.Errorf("%w: a ttl of %d %s is out of range", ErrMalformedToken, ttl, plural(int(min(ttl, 2)), "minute", "minutes"))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/pamkit/pam"
+	"github.com/pamkit/pam/internal/tokencodec"
 	"github.com/pamkit/pam/internal/vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -593,4 +594,20 @@ func fmtToken(t *pam.Token) string {
 		Raw any
 	}{*t, []any{t.IssuedAt.UnixNano(), t.TTL, t.Resources, t.Patterns, t.Signature}})
 	return string(b)
+}
+
+// A ttl that runs past year 9999 is refused in words: "1 minute", not
+// "1 minutes".
+func TestParseTokenTTLOutOfRange(t *testing.T) {
+	t.Parallel()
+	for ttl, says := range map[uint64]string{1: "a ttl of 1 minute is out of range", 2: "a ttl of 2 minutes is out of range"} {
+		b, err := tokencodec.Encode(&tokencodec.Token{
+			Version: 2, Timestamp: 253402300799 - 30, TTL: ttl,
+			Res: tokencodec.Grants{Chan: map[string]uint32{"c": 1}}, Sig: make([]byte, 32),
+		}, true)
+		require.NoError(t, err)
+		_, err = pam.ParseToken(base64.URLEncoding.EncodeToString(b))
+		require.ErrorIs(t, err, pam.ErrMalformedToken)
+		assert.Contains(t, err.Error(), says)
+	}
 }

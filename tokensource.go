@@ -83,7 +83,8 @@ func (c *Client) currentToken(ctx context.Context) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	c.src.last.Store(&tok)
+	last := tok // a copy, so that tok itself does not escape on the fast path
+	c.src.last.Store(&last)
 	return tok, true, nil
 }
 
@@ -275,7 +276,8 @@ const maxEndpointErrorText = 200
 // HTTPTokenSource returns a [TokenSource] that fetches a token from a token
 // endpoint, such as one served by [TokenHandler]: a GET of url with hc,
 // and so with hc's cookie jar and transport (add your credentials there).
-// nil hc means a client of its own with a 10 second timeout. Use it on a
+// nil hc means a client of its own with a 10 second timeout, sending through
+// pam's default transport (see the package doc). Use it on a
 // device with [ReuseTokenSource] and [WithTokenSource]:
 //
 //	src := pam.ReuseTokenSource(pam.HTTPTokenSource("https://api.example.com/pubnub-token", hc), time.Minute)
@@ -292,7 +294,7 @@ const maxEndpointErrorText = 200
 // does the caching.
 func HTTPTokenSource(url string, hc *http.Client) TokenSource {
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = defaultHTTPClient()
 	}
 	return &httpTokenSource{url: url, hc: hc}
 }

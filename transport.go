@@ -3,6 +3,7 @@ package pam
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,19 +13,37 @@ import (
 
 // Transport returns an [http.RoundTripper] that adds auth=<current token> to
 // every request sent to the client's origin (the scheme and host set with
-// [WithOrigin]) and passes it on to base; nil base means
-// [http.DefaultTransport]. Use it for the PubNub calls this package does not
-// make itself:
+// [WithOrigin]) and passes it on to base; nil base means the transport the
+// client sends its own requests with: pam's default transport (see the
+// package doc) or that of the client given to [WithHTTPClient]. Use it for
+// the PubNub calls this package does not make itself:
 //
 //	hc := &http.Client{Transport: c.Transport(nil)}
+//
+// The origin is the scheme and host set with [WithOrigin]
+// (https://ps.pndsn.com by default). A request is to the origin when its URL
+// has the same scheme and the same host and port, compared without regard
+// to case and with the scheme's default port (443, 80) implied. Nothing is
+// resolved: "localhost" and "127.0.0.1" are different origins, and an origin
+// given without a scheme is https, so WithOrigin("127.0.0.1:8090") does not
+// match requests to http://127.0.0.1:8090. Requests to any other scheme or
+// host go out without the token. The first such request to a PubNub API
+// path (/publish/, /subscribe/, /signal/, /time/, /v1/, /v2/, /v3/, ...)
+// made while the client has a token or a token source is reported once, by
+// a Warn record "pam: token not attached: request is not to the client's
+// origin" with the request's and the origin's scheme and host (see
+// [WithLogger]), since the service's answer, a 403, would read like a
+// missing permission.
 //
 // The token is read for each request, so [Client.SetToken] takes effect on
 // the next call. Any auth parameters already in the query are replaced by
 // exactly one, percent-encoded as the service expects; the other parameters
-// and their order are kept. Requests already signed (with a signature
-// parameter) and Access Manager's own endpoints (/v3/pam/, /v2/auth/) pass
-// through untouched, as do all requests while the client has no token. The
-// caller's request is never modified.
+// and their order are kept. A request that carries the token also carries
+// the client's uuid ([WithUserID]) when it has no uuid parameter of its own;
+// a uuid already there is never replaced. Requests already signed (with a
+// signature parameter) and Access Manager's own endpoints (/v3/pam/,
+// /v2/auth/) pass through untouched, as do all requests while the client
+// has no token. The caller's request is never modified.
 //
 // The token never leaves the origin: a request to any other scheme or host
 // (a redirect the caller's HTTP client follows with the query kept, say)
@@ -103,7 +122,7 @@ func (t *transport) baseRT() http.RoundTripper {
 	if t.base != nil {
 		return t.base
 	}
-	return http.DefaultTransport
+	return t.c.roundTripper()
 }
 
 // maxRejectionBody bounds how much of a 403 body the transport reads to
@@ -112,6 +131,7 @@ const maxRejectionBody = maxErrorBody
 
 // RoundTrip implements [http.RoundTripper].
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	t.c.warnOffOrigin(req)
 	if req.URL == nil || !t.c.isOrigin(req.URL) {
 		// However it got here (a redirect the caller's client follows,
 		// say), a request leaving the origin goes without the token.
@@ -129,7 +149,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tok == "" {
 		return t.baseRT().RoundTrip(req)
 	}
-	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, req.Body))
+	resp, err := t.baseRT().RoundTrip(withAuth(req, tok, t.c.userID, req.Body))
 	if err != nil || !fromSource || resp.StatusCode != http.StatusForbidden || !tokenRejected(resp) {
 		return resp, err
 	}
@@ -164,7 +184,7 @@ func (t *transport) resend(req *http.Request, resp *http.Response, tok string) (
 		}
 	}
 	discard(resp)
-	return t.baseRT().RoundTrip(withAuth(req, fresh, body))
+	return t.baseRT().RoundTrip(withAuth(req, fresh, t.c.userID, body))
 }
 
 // isOrigin reports whether u is on the client's origin: the same scheme and
@@ -192,17 +212,21 @@ func canonicalHost(scheme, host string) string {
 // Access Manager's own endpoints, which take no auth, and requests whose
 // query is signed, which adding a parameter would invalidate.
 func exempt(u *url.URL) bool {
-	p := u.EscapedPath()
-	if strings.HasPrefix(p, "/v3/pam/") || strings.HasPrefix(p, "/v2/auth/") {
+	if hasPathPrefix(u, "/v3/pam/") || hasPathPrefix(u, "/v2/auth/") {
 		return true
 	}
-	found := false
-	forEachParam(u.RawQuery, func(key, _ string) {
-		if key == "signature" {
-			found = true
-		}
-	})
-	return found
+	return hasParam(u.RawQuery, "signature")
+}
+
+// hasPathPrefix reports whether u's escaped path starts with prefix, a path
+// of unreserved characters and slashes. Without a RawPath the escaped path
+// is the path with some characters escaped, none of which is in prefix, so
+// the path can be tested without escaping it (which allocates).
+func hasPathPrefix(u *url.URL, prefix string) bool {
+	if u.RawPath == "" && u.Opaque == "" {
+		return strings.HasPrefix(u.Path, prefix)
+	}
+	return strings.HasPrefix(apiPath(u), prefix)
 }
 
 // forEachParam calls f with the decoded key and the raw text of each
@@ -223,24 +247,39 @@ func forEachParam(rawQuery string, f func(key, pair string)) {
 }
 
 // withAuth returns a copy of req with body whose query carries exactly one
-// auth=<token>, after the other parameters.
-func withAuth(req *http.Request, token string, body io.ReadCloser) *http.Request {
-	r := req.Clone(req.Context())
-	r.Body = body
+// auth=<token>, after the other parameters, and uuid=<userID> before it
+// when the query has no uuid (see addUUID). The copy is shallow, as
+// Request.WithContext makes it: only the URL and the body are replaced, and
+// nothing shared with req is modified.
+func withAuth(req *http.Request, token, userID string, body io.ReadCloser) *http.Request {
+	a := &authRequest{r: *req, u: *req.URL}
+	r, u := &a.r, &a.u
+	r.URL, r.Body = u, body
+	wire := sign.Encode(wireToken(token))
 	var q strings.Builder
-	q.Grow(len(req.URL.RawQuery) + len(token) + 16)
+	q.Grow(len(req.URL.RawQuery) + len("&auth=") + len(wire) + len(userID) + len("uuid=&"))
+	hasUUID := false
 	forEachParam(req.URL.RawQuery, func(key, pair string) {
 		if key == "auth" {
 			return
 		}
+		hasUUID = hasUUID || key == "uuid"
 		q.WriteString(pair)
 		q.WriteByte('&')
 	})
+	addUUID(&q, hasUUID, userID)
 	q.WriteString("auth=")
-	q.WriteString(sign.Encode(wireToken(token)))
-	r.URL.RawQuery = q.String()
-	r.URL.ForceQuery = false
+	q.WriteString(wire)
+	u.RawQuery = q.String()
+	u.ForceQuery = false
 	return r
+}
+
+// authRequest is the copy of a request withAuth makes: request and URL in
+// one allocation.
+type authRequest struct {
+	r http.Request
+	u url.URL
 }
 
 // wireToken undoes the two ways a token commonly arrives mangled: white
@@ -296,4 +335,91 @@ func closeBody(req *http.Request) {
 	if req.Body != nil {
 		_ = req.Body.Close()
 	}
+}
+
+// The transport's help for the first hour: the client's uuid on calls that
+// carry none, and one warning when a PubNub call misses the origin.
+
+// addUUID writes uuid=<userID>& to q unless the query has a uuid already:
+// the service checks a token bound to a uuid against the request's uuid=,
+// and a call without one fails as if the uuid were wrong.
+func addUUID(q *strings.Builder, hasUUID bool, userID string) {
+	if hasUUID || userID == "" {
+		return
+	}
+	q.WriteString("uuid=")
+	q.WriteString(sign.Encode(userID))
+	q.WriteByte('&')
+}
+
+// pubnubAPIPrefixes are the path prefixes of PubNub's REST API.
+var pubnubAPIPrefixes = [...]string{"/publish/", "/signal/", "/subscribe/", "/time/", "/v1/", "/v2/", "/v3/"}
+
+// pubnubAPI returns the PubNub API prefix u's path starts with, or "" for
+// any other path and for Access Manager's own endpoints, which never carry
+// a token.
+func pubnubAPI(u *url.URL) string {
+	p := apiPath(u)
+	if strings.HasPrefix(p, "/v3/pam/") || strings.HasPrefix(p, "/v2/auth/") {
+		return ""
+	}
+	for _, prefix := range pubnubAPIPrefixes {
+		if strings.HasPrefix(p, prefix) {
+			return prefix
+		}
+	}
+	return ""
+}
+
+// apiPath returns u's escaped path, also for the opaque form "//host/path"
+// the official Go SDK builds its URLs in.
+func apiPath(u *url.URL) string {
+	if u.Opaque == "" {
+		return u.EscapedPath()
+	}
+	rest, ok := strings.CutPrefix(u.Opaque, "//")
+	if !ok {
+		return u.Opaque
+	}
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		return rest[i:]
+	}
+	return "/"
+}
+
+// warnOffOrigin logs, once per client, a PubNub API call that goes to
+// another host than the origin, and so without the token, while the client
+// has a token to give: the 403 that follows reads like a missing
+// permission. Requests to the origin are left to RoundTrip. Calls that carry an auth parameter of their own, or a
+// signature, are left alone.
+func (c *Client) warnOffOrigin(req *http.Request) {
+	if c.offOriginWarned.Load() || req.URL == nil || c.isOrigin(req.URL) || !c.hasToken() {
+		return
+	}
+	api := pubnubAPI(req.URL)
+	if api == "" || hasParam(req.URL.RawQuery, "auth") || hasParam(req.URL.RawQuery, "signature") {
+		return
+	}
+	if !c.offOriginWarned.CompareAndSwap(false, true) {
+		return
+	}
+	c.warnLogger().LogAttrs(req.Context(), slog.LevelWarn, "pam: token not attached: request is not to the client's origin",
+		slog.String("request", req.URL.Scheme+"://"+req.URL.Host),
+		slog.String("origin", c.scheme+"://"+c.host),
+		slog.String("api", api),
+		slog.String("fix", "send PubNub calls to the origin, or set it with pam.WithOrigin to the scheme and host they go to"),
+	)
+}
+
+// hasToken reports whether the client has a token to attach, or a source
+// to ask for one (which is not asked here).
+func (c *Client) hasToken() bool {
+	return c.src != nil || c.heldToken() != ""
+}
+
+// hasParam reports whether a raw query has the parameter key.
+func hasParam(rawQuery, key string) bool {
+	found := false
+	forEachParam(rawQuery, func(k, _ string) { found = found || k == key })
+	return found
 }

@@ -66,6 +66,10 @@ func authClient(t *testing.T, srv *authServer, opts ...Option) (*Client, *http.C
 	return c, &http.Client{Transport: c.Transport(nil)}
 }
 
+// uid is the query pair the transport adds, before auth, to requests of
+// authClient's clients that carry no uuid.
+const uid = "uuid=device-1&"
+
 // get sends GET path?query and returns status and body.
 func get(t *testing.T, hc *http.Client, rawURL string) (int, string) {
 	t.Helper()
@@ -91,13 +95,15 @@ func TestTransportQuery(t *testing.T) {
 	tests := []struct {
 		name, query, want string
 	}{
-		{"no query", "", "auth=" + enc},
+		{"no query", "", uid + "auth=" + enc},
 		{"other params kept in order", "uuid=u-1&pnsdk=x%2Fy&b=2", "uuid=u-1&pnsdk=x%2Fy&b=2&auth=" + enc},
-		{"auth replaced", "auth=old&a=1", "a=1&auth=" + enc},
-		{"every auth replaced", "auth=one&a=1&auth=two&b=x%20y&auth=", "a=1&b=x%20y&auth=" + enc},
-		{"encoded key", "%61uth=old&c=3", "c=3&auth=" + enc},
-		{"empty pairs dropped", "a=1&&b=2&", "a=1&b=2&auth=" + enc},
-		{"authx is another param", "authx=1", "authx=1&auth=" + enc},
+		{"auth replaced", "auth=old&a=1", "a=1&" + uid + "auth=" + enc},
+		{"every auth replaced", "auth=one&a=1&auth=two&b=x%20y&auth=", "a=1&b=x%20y&" + uid + "auth=" + enc},
+		{"encoded key", "%61uth=old&c=3", "c=3&" + uid + "auth=" + enc},
+		{"empty pairs dropped", "a=1&&b=2&", "a=1&b=2&" + uid + "auth=" + enc},
+		{"authx is another param", "authx=1", "authx=1&" + uid + "auth=" + enc},
+		{"empty uuid kept", "uuid=&a=1", "uuid=&a=1&auth=" + enc},
+		{"encoded uuid key kept", "%75uid=u-2", "%75uid=u-2&auth=" + enc},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,7 +148,7 @@ func TestTransportWireToken(t *testing.T) {
 			c.SetToken(set)
 			assert.Equal(t, set, c.Token(), "Token returns what was set")
 			get(t, hc, srv.URL+"/time/0")
-			assert.Equal(t, []string{"auth=" + enc}, srv.seen(), "encoded exactly once")
+			assert.Equal(t, []string{uid + "auth=" + enc}, srv.seen(), "encoded exactly once")
 		})
 	}
 }
@@ -167,8 +173,8 @@ func TestTransportTokenReadPerRequest(t *testing.T) {
 
 	want := []string{
 		"x=1",
-		"x=1&auth=" + url.QueryEscape(a),
-		"x=1&auth=" + url.QueryEscape(b),
+		"x=1&" + uid + "auth=" + url.QueryEscape(a),
+		"x=1&" + uid + "auth=" + url.QueryEscape(b),
 		"x=1",
 		"x=1&auth=legacy-auth-key",
 	}
@@ -188,7 +194,7 @@ func TestTransportOtherHostsUntouched(t *testing.T) {
 	get(t, hc, other.URL+"/publish/p/s/0/ch/0/1?a=1&auth=theirs")
 	get(t, hc, origin.URL+"/v2/whatever?b=2") // redirected to other
 
-	assert.Equal(t, []string{"b=2&auth=" + url.QueryEscape(tok)}, origin.seen())
+	assert.Equal(t, []string{"b=2&" + uid + "auth=" + url.QueryEscape(tok)}, origin.seen())
 	assert.Equal(t, []string{"a=1&auth=theirs", "from=origin"}, other.seen(), "no token to a third party, not even after a redirect")
 }
 
@@ -272,8 +278,8 @@ func TestTransportTokenSource(t *testing.T) {
 	assert.EqualValues(t, 2, src.calls.Load())
 
 	assert.Equal(t, []string{
-		"auth=" + url.QueryEscape(a), "auth=" + url.QueryEscape(a), "auth=" + url.QueryEscape(b),
-		"auth=" + url.QueryEscape(set), "auth=" + url.QueryEscape(b),
+		uid + "auth=" + url.QueryEscape(a), uid + "auth=" + url.QueryEscape(a), uid + "auth=" + url.QueryEscape(b),
+		uid + "auth=" + url.QueryEscape(set), uid + "auth=" + url.QueryEscape(b),
 	}, srv.seen())
 }
 
@@ -343,7 +349,7 @@ func TestTransportRefreshOn403(t *testing.T) {
 	t.Parallel()
 	old := mkToken(t, time.Now(), time.Hour, "old")
 	fresh := mkToken(t, time.Now(), time.Hour, "fresh")
-	enc := func(s string) string { return "auth=" + url.QueryEscape(s) }
+	enc := func(s string) string { return uid + "auth=" + url.QueryEscape(s) }
 
 	for _, body := range []string{bodyExpired, bodyRevoked} {
 		t.Run(body[len(body)-20:], func(t *testing.T) {
@@ -538,7 +544,7 @@ func TestTransportConcurrent403OneRefresh(t *testing.T) {
 	for _, q := range srv.seen() {
 		count[q]++
 	}
-	assert.Equal(t, map[string]int{"auth=" + url.QueryEscape(old): n, "auth=" + url.QueryEscape(fresh): n}, count)
+	assert.Equal(t, map[string]int{uid + "auth=" + url.QueryEscape(old): n, uid + "auth=" + url.QueryEscape(fresh): n}, count)
 }
 
 // Hundreds of goroutines set tokens and send requests; run with -race.
@@ -602,22 +608,27 @@ func TestTransportErrorHasNoToken(t *testing.T) {
 
 func runtimeGosched() { runtime.Gosched() }
 
-// FuzzWithAuth: whatever the query and the token, the request sent has
-// exactly one auth, decoding to the token, after every other pair of the
-// original query, unchanged and in order; the original is not modified.
+// FuzzWithAuth: whatever the query, the token and the uuid, the request sent
+// has exactly one auth, decoding to the token, after every other pair of the
+// original query, unchanged and in order; a uuid pair decoding to the
+// client's uuid just before auth when the query had no uuid (and a uuid to
+// add), and none added otherwise; the original is not modified.
 func FuzzWithAuth(f *testing.F) {
-	f.Add("a=1&auth=x&b=2", "p0F2AkF0Gl043rhDdHRsGDw=")
-	f.Add("", "tok%3D%3D")
-	f.Add("%61uth=1&&auth&=&%zz=1", " t+/ \n")
-	f.Fuzz(func(t *testing.T, rawQuery, token string) {
+	f.Add("a=1&auth=x&b=2", "p0F2AkF0Gl043rhDdHRsGDw=", "device-1")
+	f.Add("", "tok%3D%3D", "")
+	f.Add("%61uth=1&&auth&=&%zz=1", " t+/ \n", "a b/ä")
+	f.Add("%75uid=x&auth=1", "t", "u")
+	f.Fuzz(func(t *testing.T, rawQuery, token, userID string) {
 		req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/x", nil)
 		require.NoError(t, err)
 		req.URL.RawQuery = rawQuery
-		r := withAuth(req, token, nil)
+		r := withAuth(req, token, userID, nil)
 		require.Equal(t, rawQuery, req.URL.RawQuery, "original modified")
 
 		var want, others, auths []string
+		hadUUID := false
 		forEachParam(rawQuery, func(key, pair string) {
+			hadUUID = hadUUID || key == "uuid"
 			if key != "auth" {
 				want = append(want, pair)
 			}
@@ -633,6 +644,51 @@ func FuzzWithAuth(f *testing.F) {
 		got, err := url.QueryUnescape(auths[0])
 		require.NoError(t, err)
 		require.Equal(t, wireToken(token), got)
+		if !hadUUID && userID != "" {
+			require.NotEmpty(t, others)
+			added := others[len(others)-1]
+			others = others[:len(others)-1]
+			if len(others) == 0 {
+				others = nil
+			}
+			v, ok := strings.CutPrefix(added, "uuid=")
+			require.True(t, ok, added)
+			dec, err := url.QueryUnescape(v)
+			require.NoError(t, err)
+			require.Equal(t, userID, dec)
+		}
 		require.Equal(t, want, others)
 	})
+}
+
+// BenchmarkTransport measures what Client.Transport adds to a PubNub call:
+// "base" sends a publish request straight to an in-memory RoundTripper,
+// "auth" sends it through Transport with a token set, which checks the
+// origin and rewrites the query with auth=. The difference is the cost of
+// the rewrite per request.
+func BenchmarkTransport(b *testing.B) {
+	res := &http.Response{StatusCode: http.StatusOK, Body: http.NoBody}
+	base := roundTripFunc(func(*http.Request) (*http.Response, error) { return res, nil })
+	c, err := New(Keys{Subscribe: "sub-c-bench"}, WithUserID("user-1"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.SetToken(grantOKToken)
+	req, err := http.NewRequest(http.MethodGet, "https://ps.pndsn.com/publish/pub-c-bench/sub-c-bench/0/room-1/0/%22hi%22?uuid=user-1&pnsdk=app%2F1.0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		rt   http.RoundTripper
+	}{{"base", base}, {"auth", c.Transport(base)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tc.rt.RoundTrip(req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -111,7 +111,7 @@ func TestTransportRejectedTokenForgotten(t *testing.T) {
 			status, _ = get(t, hc, srv.URL+"/time/0")
 			assert.Equal(t, http.StatusOK, status)
 			assert.EqualValues(t, 2, src.calls.Load(), "exactly one source call on the next request")
-			assert.Equal(t, []string{"auth=" + url.QueryEscape(old), "auth=" + url.QueryEscape(fresh)}, srv.seen(),
+			assert.Equal(t, []string{uid + "auth=" + url.QueryEscape(old), uid + "auth=" + url.QueryEscape(fresh)}, srv.seen(),
 				"the next request goes out once, with the fresh token: the rejected one is not tried again")
 
 			status, _ = post()

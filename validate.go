@@ -136,7 +136,7 @@ func (p *problems) checkEntry(e entry) {
 	case bits == 0:
 		p.add(ErrNoPermissions, "%s %s is granted no permission; pass at least one, e.g. pam.%s", what, quoteName(name), exampleBit(rt))
 	case bits&^allowed != 0:
-		p.add(ErrInvalidPermission, "%s %s cannot be granted %s; %s accept %s", what, quoteName(name), bits&^allowed, rt, allowed)
+		p.add(ErrInvalidPermission, "%s %s cannot be granted %s; %s accept %s", what, quoteName(name), bits&^allowed, rt.plural(), allowed)
 	}
 }
 
@@ -147,11 +147,10 @@ func exampleBit(rt ResourceType) string {
 	return "Read"
 }
 
-// metaError returns what is wrong with one meta entry, or nil.
+// metaError returns what is wrong with one meta entry, or nil. An empty
+// key is not wrong: the service takes any JSON object as meta and keeps the
+// key in the token (Lint advises against it).
 func metaError(k string, v any) error {
-	if k == "" {
-		return fmt.Errorf("%w: a meta key is empty; use a non-empty key", ErrInvalidMeta)
-	}
 	if !utf8.ValidString(k) {
 		return fmt.Errorf("%w: meta key %s is not valid UTF-8", ErrInvalidMeta, quoteName(k))
 	}

@@ -38,9 +38,9 @@
 //   - published messages: a publish whose channel and message, as sent
 //     (escaped), pass 32 KiB is answered 413 [0,"Message Too Large",…], as
 //     the service does; the emulator keeps the last 100 messages of each
-//     channel, and at most 32 MiB (counting each message's bytes, uuid and
-//     a fixed overhead) and 100,000 messages in all, dropping the oldest
-//     first;
+//     channel ([Server.Messages] returns them), and at most 32 MiB
+//     (counting each message's bytes, uuid and a fixed overhead) and
+//     100,000 messages in all, dropping the oldest first;
 //   - revocations: each costs O(1), and a revocation is dropped once its
 //     token has expired (an expired token is refused as expired anyway);
 //   - tokens: a grant whose token would be longer than 32,764 characters is
@@ -52,6 +52,7 @@
 // (see the README section "Testing your code with pamtest"): 400 "Invalid
 // timestamp" for a stale or missing timestamp, 400 "Invalid Content-Type",
 // 400 "Invalid subscribe key", and the flat 403 messages
-// "Token is invalid." (undecodable or signed for another keyset) and
-// "Token is not authorized for this uuid." (uuid mismatch).
+// "Token is invalid." (undecodable or signed for another keyset),
+// "Token is not authorized for this uuid." (uuid mismatch) and
+// "Token is bound to a uuid, but the request's uuid is missing." (no uuid=).
 package pamtest

@@ -40,7 +40,10 @@ func (h *handler) authorize(q *request, chans []string, perm uint32) *denial {
 		return &denial{message: flatRevoked}
 	}
 	if t.HasUUID {
-		if u, _ := q.param("uuid"); u != t.UUID {
+		switch u, _ := q.param("uuid"); {
+		case u == "":
+			return &denial{message: flatNoUUID}
+		case u != t.UUID:
 			return &denial{message: flatUUID}
 		}
 	}

@@ -18,6 +18,7 @@ const (
 	bodyRevoked = `{"error":true,"status":403,"service":"Access Manager","message":"Token is revoked."}`
 	bodyInvalid = `{"error":true,"status":403,"service":"Access Manager","message":"Token is invalid."}`
 	bodyUUID    = `{"error":true,"status":403,"service":"Access Manager","message":"Token is not authorized for this uuid."}`
+	bodyNoUUID  = `{"error":true,"status":403,"service":"Access Manager","message":"Token is bound to a uuid, but the request's uuid is missing."}`
 )
 
 // bodyForbidden is the 403 naming the channels denied.
@@ -50,7 +51,7 @@ func TestPublishEnforcement(t *testing.T) {
 		{"channel not in token", "kitchen", tok, "user-1", 403, bodyForbidden("kitchen")},
 		{"no auth", "room-1", "", "user-1", 403, bodyForbidden("room-1")},
 		{"uuid mismatch", "room-1", tok, "user-2", 403, bodyUUID},
-		{"uuid missing", "room-1", tok, "", 403, bodyUUID},
+		{"uuid missing", "room-1", tok, "", 403, bodyNoUUID},
 		{"token without uuid, any uuid", "open", anyUUID, "whoever", 200, ""},
 		{"malformed token", "room-1", "not-a-token", "user-1", 403, bodyInvalid},
 		{"tampered token", "room-1", tamper(tok), "user-1", 403, bodyInvalid},

@@ -54,6 +54,7 @@ const (
 	flatRevoked   = "Token is revoked."
 	flatInvalid   = "Token is invalid."
 	flatUUID      = "Token is not authorized for this uuid."
+	flatNoUUID    = "Token is bound to a uuid, but the request's uuid is missing."
 	flatForbidden = "Forbidden"
 
 	// Token-level details on revoke.

@@ -3,6 +3,8 @@ package pamtest_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/pamkit/pam"
@@ -39,4 +41,30 @@ func ExampleNewServer() {
 	// room-1: read|write
 	// ^lobby-[0-9]+$: read
 	// <nil>
+}
+
+// A test reads what its code published, without a token or history.
+func ExampleServer_Messages() {
+	s := pamtest.NewServer()
+	defer s.Close()
+	token, err := s.Client().GrantToken(context.Background(), pam.NewTokenRequest(time.Minute).Channel("room-1", pam.Write))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// The code under test publishes, here with a plain HTTP GET.
+	k := s.Keys()
+	resp, err := http.Get(s.URL + "/publish/" + k.Publish + "/" + k.Subscribe + "/0/room-1/0/%7B%22text%22%3A%22hi%22%7D?uuid=user-1&auth=" + url.QueryEscape(token))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp.Body.Close()
+
+	for _, m := range s.Messages("room-1") {
+		fmt.Println(m.Channel, string(m.Message), m.UUID)
+	}
+	// Output:
+	// room-1 {"text":"hi"} user-1
 }

@@ -40,19 +40,6 @@ type handler struct {
 // newUUID returns a random UUID string.
 func newUUID() string { return uuid.NewString() }
 
-// NewHandler returns the emulator as an [http.Handler], for serving it on an
-// address of your choosing (the CLI's `pam serve` does). Its keys are the
-// ones given with [WithKeys] or generated; the returned handler also has a
-// method Keys() pam.Keys, reachable with a type assertion:
-//
-//	h := pamtest.NewHandler()
-//	keys := h.(interface{ Keys() pam.Keys }).Keys()
-//
-// NewHandler panics if an option is invalid (see [WithMaxTTL]).
-func NewHandler(opts ...Option) http.Handler {
-	return newHandler(newConfig(opts))
-}
-
 func newHandler(c *config) *handler {
 	return &handler{
 		keys:           c.keys,
@@ -63,9 +50,6 @@ func newHandler(c *config) *handler {
 		messages:       newMessageStore(),
 	}
 }
-
-// Keys returns the keyset the emulator serves.
-func (h *handler) Keys() pam.Keys { return h.keys }
 
 // request is what the handlers need of an HTTP request, read once.
 type request struct {

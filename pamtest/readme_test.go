@@ -3,46 +3,37 @@ package pamtest_test
 import (
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/pamkit/pam"
 	"github.com/pamkit/pam/pamtest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestReadmeExample is the README section's example, kept compiling and
-// passing.
-func TestReadmeExample(t *testing.T) {
+// TestReadmeSnippet checks that the README's pamtest snippet is
+// readme_example_test.go word for word after the package clause, so that
+// what readers copy is what compiles and passes here.
+func TestReadmeSnippet(t *testing.T) {
 	t.Parallel()
-	s := pamtest.NewServer() // 127.0.0.1, random port, generated keys
-	t.Cleanup(s.Close)
-
-	c := s.Client() // a *pam.Client with s.Keys(), pointed at s.URL
-	token, err := c.GrantToken(t.Context(), pam.NewTokenRequest(15*time.Minute).
-		AuthorizedUUID("user-1").
-		Channel("room-1", pam.Read|pam.Write).
-		ChannelPattern("^lobby-[a-z0-9]+$", pam.Read))
+	readme, err := os.ReadFile("../README.md")
 	require.NoError(t, err)
+	const open = "```go\npackage chat_test\n\n"
+	_, snippet, ok := strings.Cut(string(readme), open)
+	require.True(t, ok, "README: no Go block starting with package chat_test")
+	snippet, _, ok = strings.Cut(snippet, "```\n")
+	require.True(t, ok, "README: the snippet's block is not closed")
 
-	tok, err := pam.ParseToken(token)
+	file, err := os.ReadFile("readme_example_test.go")
 	require.NoError(t, err)
-	require.NoError(t, tok.Authorize(pam.Access{Type: pam.Channel, Name: "room-1", Permission: pam.Write, UUID: "user-1"}))
-
-	// Any HTTP client can use the token against the emulator, as it would
-	// against PubNub: auth=<token>&uuid=<uuid>.
-	u := s.URL + "/publish/" + s.Keys().Publish + "/" + s.Keys().Subscribe +
-		"/0/room-2/0/%22hi%22?" + url.Values{"auth": {token}, "uuid": {"user-1"}}.Encode()
-	res, err := http.Get(u)
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, http.StatusForbidden, res.StatusCode) // room-2 is not in the token
-
-	require.NoError(t, c.RevokeToken(t.Context(), token))
-	err = c.RevokeToken(t.Context(), token)
-	var apiErr *pam.APIError
-	require.ErrorAs(t, err, &apiErr) // 400 Invalid token: Token is revoked.
+	_, code, ok := strings.Cut(string(file), "package pamtest_test\n\n")
+	require.True(t, ok)
+	assert.Equal(t, code, snippet, "README.md and pamtest/readme_example_test.go differ")
+	assert.NotContains(t, snippet, "testify", "the snippet needs nothing beyond the standard library")
 }
 
 // TestReadmeExpiry is the README's expiry recipe.

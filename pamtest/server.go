@@ -69,3 +69,30 @@ func (f failingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // Close shuts the server down and blocks until all its requests are done.
 func (s *Server) Close() { s.ts.Close() }
+
+// Handler is the emulator as an [http.Handler], for serving it on an
+// address of your choosing (the CLI's `pam serve` does). It is safe for
+// concurrent use.
+type Handler struct{ h *handler }
+
+// NewHandler returns the emulator as a [*Handler]. Its keys are the ones
+// given with [WithKeys] or generated; [Handler.Keys] returns them:
+//
+//	h := pamtest.NewHandler()
+//	srv := &http.Server{Addr: "127.0.0.1:8090", Handler: h}
+//	keys := h.Keys()
+//
+// NewHandler panics if an option is invalid (see [WithMaxTTL]).
+func NewHandler(opts ...Option) *Handler {
+	return &Handler{newHandler(newConfig(opts))}
+}
+
+// ServeHTTP serves one request to the emulator.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.h.ServeHTTP(w, r) }
+
+// Keys returns the keyset the emulator serves.
+func (h *Handler) Keys() pam.Keys { return h.h.keys }
+
+// Messages returns the messages published to channel, as [Server.Messages]
+// does.
+func (h *Handler) Messages(channel string) []Message { return h.h.published(channel) }

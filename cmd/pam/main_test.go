@@ -127,7 +127,7 @@ func TestNoInputCrashes(t *testing.T) {
 		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "x:=[1,[2]]", "--dry-run"}, "", exitUsage},
 		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", `x:="\ud800"`, "--dry-run"}, "", exitOK},
 		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "\xff=1", "--dry-run"}, "", exitUsage},
-		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "=1", "--dry-run"}, "", exitUsage},
+		{[]string{"grant", "--ttl", "15m", "--channel", "a=read", "--meta", "=1", "--dry-run"}, "", exitOK}, // an empty key is valid
 		{[]string{"grant", "--ttl", "15m", "--channel-pattern", "((((((=read", "--dry-run"}, "", exitOK},
 		{[]string{"grant", "--ttl", "15m", "--channel", strings.Repeat("x", 100000) + "=read", "--dry-run"}, "", exitOK},
 		{[]string{"grant", "--ttl", "15m", "--channel", "a=read"}, "", exitError},

@@ -108,6 +108,9 @@ func (g *grantFlags) lintWords(w pam.Warning, glob bool) string {
 	case pam.LintNoAuthorizedUUID:
 		return "the token is not bound to a uuid, so anyone who obtains it can use it; " +
 			"add --authorized-uuid with the uuid of the client that will use it"
+	case pam.LintEmptyMetaKey:
+		return `a --meta key is empty (--meta "=VALUE"); the service accepts it and the token keeps it, ` +
+			"but it is easy to miss and usually a mistake: check the --meta flags"
 	case pam.LintLongToken:
 		size := "long"
 		if n := longTokenChars.FindString(w.Message); n != "" {

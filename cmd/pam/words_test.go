@@ -47,7 +47,7 @@ func TestRequestProblems(t *testing.T) {
 		{"ttl and nothing", pam.NewTokenRequest(0), []string{"--ttl must be", "the grant gives nothing"}},
 		{"bits", pam.NewTokenRequest(time.Minute).ChannelGroup("g", pam.Write), []string{"channel groups read and manage"}},
 		{"empty authorized uuid", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).AuthorizedUUID(""), []string{"a permission that its resource type does not take"}},
-		{"meta key", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("", 1), []string{"--meta: a meta key is empty"}},
+		{"meta key", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("\xff", 1), []string{`--meta: meta key "\xff" is not valid UTF-8`}},
 		{"meta value", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Meta("f", float64(0)/zero()), []string{`--meta: meta "f": NaN is not a finite number`}},
 		//lint:ignore SA1019 the deprecated API is what this error is about
 		{"mixed", pam.NewTokenRequest(time.Minute).Channel("a", pam.Read).Space("s", pam.Read), []string{"spaces and users cannot be granted together"}}, //nolint:staticcheck // the deprecated API is what this error is about

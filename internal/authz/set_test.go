@@ -59,8 +59,7 @@ func TestAllows(t *testing.T) {
 
 // TestForgedToken: a token of 1,200 patterns over the program limit costs
 // little to judge, and nothing of it is compiled or matched.
-func TestForgedToken(t *testing.T) {
-	t.Parallel()
+func TestForgedToken(t *testing.T) { //nolint:paralleltest // measures allocation, process-wide
 	m := forged("%d.{0,1000}~", 1200)
 	var s *Set
 	bytes := authztest.Allocated(func() { s = Build(new(Cache), m) })
@@ -78,8 +77,7 @@ func TestForgedToken(t *testing.T) {
 // TestTokenBudget: patterns each within the limits, over MaxTokenCost
 // together, are all too complex; analysis stops soon after the budget is
 // spent, and nothing is compiled.
-func TestTokenBudget(t *testing.T) {
-	t.Parallel()
+func TestTokenBudget(t *testing.T) { //nolint:paralleltest // measures allocation, process-wide
 	m := forged("%04d.{0,400}~", 1200) // 806 instructions each
 	var s *Set
 	bytes := authztest.Allocated(func() { s = Build(new(Cache), m) })
