@@ -63,8 +63,9 @@ func TestGrantTimestampFromClock(t *testing.T) {
 
 // answerCases are successful grant answers: want is the token
 // readGrantAnswer returns, or "" when it must report an error. They are
-// read as encoding/json reads them: keys match case-insensitively, the
-// last of a repeated key wins, escapes are decoded.
+// read as encoding/json reads them (keys match case-insensitively, the
+// last of a repeated key wins, escapes are decoded), whether the scanner
+// or encoding/json reads them.
 var answerCases = []struct {
 	name, body, want string
 }{
@@ -120,6 +121,50 @@ func TestReadGrantAnswer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestScanGrantAnswer: the scanner reads the service's usual answers
+// itself and leaves anything outside its subset (escapes, folded or
+// repeated keys, non-ASCII tokens) to encoding/json.
+func TestScanGrantAnswer(t *testing.T) {
+	t.Parallel()
+	scanned := map[string]bool{
+		"service": true, "token first": true, "white space": true, "other values": true,
+		"non-ASCII value bytes": true, "top-level token ignored": true, "deep": false,
+	}
+	for _, tc := range answerCases {
+		got, ok := scanGrantAnswer([]byte(tc.body))
+		assert.Equal(t, scanned[tc.name], ok, tc.name)
+		if ok {
+			assert.Equal(t, tc.want, got, tc.name)
+		} else {
+			assert.Empty(t, got, tc.name)
+		}
+	}
+}
+
+// FuzzScanGrantAnswer checks that whenever scanGrantAnswer reads a token,
+// encoding/json reads the same one from the same bytes without error.
+func FuzzScanGrantAnswer(f *testing.F) {
+	for _, tc := range answerCases {
+		f.Add([]byte(tc.body))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, ok := scanGrantAnswer(b)
+		if !ok {
+			if got != "" {
+				t.Fatalf("not ok but returned %q", got)
+			}
+			return
+		}
+		var resp grantResponse
+		if err := json.Unmarshal(b, &resp); err != nil {
+			t.Fatalf("scanner read %q, encoding/json failed: %v", got, err)
+		}
+		if resp.Data.Token != got {
+			t.Fatalf("scanner read %q, encoding/json %q", got, resp.Data.Token)
+		}
+	})
 }
 
 // FuzzReadGrantAnswer: nothing panics, a token comes with no error and an
