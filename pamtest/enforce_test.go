@@ -3,12 +3,10 @@ package pamtest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pamkit/pam"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,51 +114,6 @@ func TestExpiryAndRevocationEnforcement(t *testing.T) {
 	assert.Equal(t, v3(400, "Invalid token", "revoke", "Token is revoked.", "token", "path"), string(r.body))
 }
 
-func TestRevokeErrors(t *testing.T) {
-	t.Parallel()
-	s := newTestServer(t, WithClock(func() time.Time { return fixedNow }))
-	tok := mustGrant(t, s, grantBody(10, grants{"channels": {"a": 3}}, nil, nil, ""))
-	other := NewServer()
-	defer other.Close()
-	foreign := mustGrant(t, other, grantBody(10, grants{"channels": {"a": 3}}, nil, nil, ""))
-	disabled := newTestServer(t, WithRevokeDisabled(), WithKeys(s.Keys()), WithClock(func() time.Time { return fixedNow }))
-
-	tests := []struct {
-		name   string
-		srv    *Server
-		token  string
-		opts   signedOpts
-		status int
-		body   string
-	}{
-		{"malformed", s, "abc", signedOpts{}, 400, v3(400, "Invalid token", "revoke", "Token is malformed.", "token", "path")},
-		{"another keyset", s, foreign, signedOpts{}, 400, v3(400, "Invalid token", "revoke", "Token was not issued for this keyset.", "token", "path")},
-		{"wrong secret", s, tok, signedOpts{secret: "sec-c-wrong"}, 403, v3(403, "Invalid signature", "revoke", "Client and server produced different signatures for the same inputs.", "signature", "query")},
-		{"stale timestamp", s, tok, signedOpts{timestamp: fixedNow.Unix() - 3600}, 400, v3(400, "Invalid timestamp", "revoke", "Timestamp must be within 60 seconds of the server time.", "timestamp", "query")},
-		{"revocation disabled", disabled, tok, signedOpts{}, 403, v3(403, "Feature disabled", "revoke", "Token revocation is disabled.", "subscribe-key", "path")},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			r := revokeRaw(t, tc.srv, tc.token, tc.opts)
-			assert.Equal(t, tc.status, r.status)
-			assert.Equal(t, tc.body, string(r.body))
-		})
-	}
-	r := signed(t, s, http.MethodDelete, "/v3/pam/"+s.Keys().Subscribe+"/grant/", nil, signedOpts{})
-	assert.Equal(t, v3(400, "Invalid token", "revoke", "Token is missing.", "token", "path"), string(r.body))
-	r = call(t, s, http.MethodDelete, "/v3/pam/"+s.Keys().Subscribe+"/grant/abc?uuid=u&timestamp=1749"+"", nil, "")
-	assert.Equal(t, 400, r.status)
-	r = call(t, s, http.MethodDelete, "/v3/pam/"+s.Keys().Subscribe+"/grant/abc", nil, "")
-	assert.Equal(t, v3(400, "Invalid timestamp", "revoke", "Timestamp is required (Unix seconds).", "timestamp", "query"), string(r.body))
-	r = call(t, s, http.MethodDelete, "/v3/pam/"+s.Keys().Subscribe+"/grant/abc?timestamp=1748779200", nil, "")
-	assert.Equal(t, v3(403, "Invalid signature", "revoke", "Signature is required.", "signature", "query"), string(r.body))
-
-	// The revocation still holds on the server with revocation enabled.
-	r = revokeRaw(t, s, tok, signedOpts{})
-	assert.Equal(t, 200, r.status)
-}
-
 func TestHistory(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t)
@@ -219,23 +172,4 @@ func TestPublishBadRequests(t *testing.T) {
 		assert.Equal(t, 400, r.status, tc.path)
 		assert.Equal(t, tc.body, string(r.body), tc.path)
 	}
-}
-
-// TestClientHelper: Server.Client talks to the emulator with its keys and
-// clock, and a bad option surfaces as an error on the first call.
-func TestClientHelper(t *testing.T) {
-	t.Parallel()
-	past := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	s := newTestServer(t, WithClock(func() time.Time { return past }))
-	c := s.Client(pam.WithUserID("me"))
-	assert.Equal(t, "me", c.UserID())
-	_, err := c.GrantToken(t.Context(), pam.NewTokenRequest(time.Minute).Channel("a", pam.Read))
-	require.NoError(t, err, "the client signs with the emulator's clock")
-
-	bad := s.Client(pam.WithHTTPClient(nil))
-	require.NotNil(t, bad)
-	_, err = bad.GrantToken(t.Context(), pam.NewTokenRequest(time.Minute).Channel("a", pam.Read))
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "pamtest: Server.Client: invalid option: pam: WithHTTPClient")
-	assert.NotContains(t, err.Error(), s.Keys().Secret)
 }
