@@ -2,6 +2,7 @@ package pam
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -190,6 +191,11 @@ func (s *jsonScanner) dataToken() ([]byte, bool) {
 }
 
 func isASCII(b []byte) bool {
+	for ; len(b) >= 8; b = b[8:] {
+		if binary.LittleEndian.Uint64(b)&highBits != 0 {
+			return false
+		}
+	}
 	for _, c := range b {
 		if c >= utf8.RuneSelf {
 			return false
@@ -267,6 +273,11 @@ func (s *jsonScanner) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := s.i
+	// Eight bytes at a time past what cannot end the string or need a
+	// closer look, as a token is; the loop below reads the rest.
+	for s.i+8 <= len(s.b) && plainWord(binary.LittleEndian.Uint64(s.b[s.i:])) {
+		s.i += 8
+	}
 	for ; s.i < len(s.b); s.i++ {
 		switch c := s.b[s.i]; {
 		case c == '"':
@@ -277,6 +288,24 @@ func (s *jsonScanner) str() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Bytes of a word, for plainWord and isASCII.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// plainWord reports whether none of the eight bytes of w is a quote, a
+// backslash, a control character (below 0x20) or non-ASCII: whether str may
+// pass over them without looking at each.
+func plainWord(w uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lowBits) &^ v & highBits }
+	special := w&highBits | // non-ASCII
+		(w-0x20*lowBits)&^w&highBits | // a byte below 0x20
+		hasZero(w^'"'*lowBits) |
+		hasZero(w^'\\'*lowBits)
+	return special == 0
 }
 
 // skipValue skips one value inside a container at the given depth.

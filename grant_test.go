@@ -304,3 +304,31 @@ func BenchmarkGrantAnswerCheck(b *testing.B) {
 		}
 	}
 }
+
+// The scanner reads a string eight bytes at a time where it can: a quote,
+// backslash, control character or non-ASCII byte at any offset of the token
+// is still seen, as one byte at a time would see it.
+func TestScanGrantAnswerEveryOffset(t *testing.T) {
+	t.Parallel()
+	for _, c := range []string{`"`, `\`, "\x00", "\x1f", "é", "\x7f", " ", "~"} {
+		for n := 1; n <= 24; n++ {
+			for at := range n {
+				tok := strings.Repeat("A", at) + c + strings.Repeat("B", n-at-1)
+				body, err := json.Marshal(map[string]any{"data": map[string]string{"token": tok}})
+				require.NoError(t, err)
+				raw := `{"data":{"token":"` + tok + `"}}`
+				got, ok := scanGrantAnswer([]byte(raw))
+				plain := c[0] >= 0x20 && c[0] < 0x80 && c != `"` && c != `\`
+				assert.Equal(t, plain, ok, "%q", raw)
+				if ok {
+					assert.Equal(t, tok, got)
+				}
+				// The same token, escaped as encoding/json writes it.
+				got, ok = scanGrantAnswer(body)
+				if ok {
+					assert.Equal(t, tok, got, "%s", body)
+				}
+			}
+		}
+	}
+}
