@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 )
 
 // redactedText stands in for a secret key or a token wherever a [Keys] or a
@@ -123,7 +124,44 @@ func formatRedacted(f fmt.State, verb rune, s, goString string) {
 	}
 }
 
+// String describes the cache by its size; the tokens it holds are never
+// printed. (Without it, %v of a *GrantCache prints its maps, tokens and
+// all.)
+func (g *GrantCache) String() string {
+	if g == nil {
+		return "pam.GrantCache(nil)"
+	}
+	return "pam.GrantCache{entries:" + strconv.Itoa(g.Stats().Entries) + "}"
+}
+
+// Format implements [fmt.Formatter]: every verb prints String.
+func (g *GrantCache) Format(f fmt.State, verb rune) { formatRedacted(f, verb, g.String(), g.String()) }
+
+// LogValue implements [slog.LogValuer]: the cache's size, no token.
+func (g *GrantCache) LogValue() slog.Value { return slog.StringValue(g.String()) }
+
+// String says whether the source holds a token, never which.
+func (s *reuseTokenSource) String() string {
+	s.mu.Lock()
+	has := s.tok != ""
+	s.mu.Unlock()
+	return "pam.ReuseTokenSource{early:" + s.early.String() + " token:" + redactedIf(has) + "}"
+}
+
+// Format implements [fmt.Formatter]: every verb prints String, so that a
+// logged TokenSource never shows the token it caches.
+func (s *reuseTokenSource) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, s.String(), s.String())
+}
+
+// LogValue implements [slog.LogValuer]: String, no token.
+func (s *reuseTokenSource) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
 var (
+	_ fmt.Formatter  = (*GrantCache)(nil)
+	_ slog.LogValuer = (*GrantCache)(nil)
+	_ fmt.Formatter  = (*reuseTokenSource)(nil)
+	_ slog.LogValuer = (*reuseTokenSource)(nil)
 	_ fmt.Formatter  = Keys{}
 	_ fmt.Stringer   = Keys{}
 	_ fmt.GoStringer = Keys{}

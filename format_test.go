@@ -2,10 +2,12 @@ package pam
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -80,40 +82,8 @@ func TestNoSecretInFormatting(t *testing.T) {
 		// must hold nothing secret either.
 		"Client's fields": reflect.ValueOf(c).Elem(),
 	}
-	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%10.3s", "%-40v", "%T"}
 	for name, v := range values {
-		for _, verb := range verbs {
-			assertNoSecret(t, name+" "+verb, fmt.Sprintf(verb, v), forms)
-		}
-		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
-			// %p of a non-pointer bypasses every method (go vet reports
-			// it); of a pointer it is the address.
-			assertNoSecret(t, name+" %p", fmt.Sprintf("%p", v), forms)
-		}
-		assertNoSecret(t, name+" Sprint", fmt.Sprint(v), forms)
-		assertNoSecret(t, name+" Sprintln", fmt.Sprintln(v), forms)
-
-		if _, isReflect := v.(reflect.Value); isReflect {
-			continue
-		}
-		var text, js bytes.Buffer
-		slog.New(slog.NewTextHandler(&text, &slog.HandlerOptions{Level: slog.LevelDebug})).
-			Debug("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
-		assertNoSecret(t, name+" slog text", text.String(), forms)
-		if name == "embedded both" {
-			continue
-		}
-		slog.New(slog.NewJSONHandler(&js, &slog.HandlerOptions{Level: slog.LevelDebug})).
-			Debug("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
-		assertNoSecret(t, name+" slog JSON", js.String(), forms)
-		assert.NotContains(t, js.String(), "!ERROR", "%s: slog JSON failed", name)
-
-		if name == "embedded both" {
-			continue
-		}
-		b, err := json.Marshal(v)
-		require.NoError(t, err, name)
-		assertNoSecret(t, name+" json.Marshal", string(b), forms)
+		assertRedactedEverywhere(t, name, v, forms)
 	}
 
 	// What is not secret is still there to read.
@@ -143,4 +113,67 @@ func TestFormattingEmpty(t *testing.T) {
 	assert.Equal(t, "pam.Keys{Subscribe:s Publish: Secret:}", fmt.Sprintf("%#v", Keys{Subscribe: "s"}))
 	assert.Equal(t, `"{Subscribe:s Publish: Secret:}"`, fmt.Sprintf("%q", Keys{Subscribe: "s"}))
 	assert.Equal(t, "%!d({Subscribe:s Publish: Secret:})", fmt.Sprintf("%d", Keys{Subscribe: "s"}))
+}
+
+// assertRedactedEverywhere formats v with every fmt verb, through slog's
+// text and JSON handlers and through encoding/json, and finds none of forms.
+func assertRedactedEverywhere(t *testing.T, name string, v any, forms []string) {
+	t.Helper()
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%t", "%10.3s", "%-40v", "%T"}
+	for _, verb := range verbs {
+		assertNoSecret(t, name+" "+verb, fmt.Sprintf(verb, v), forms)
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		// %p of a non-pointer bypasses every method (go vet reports
+		// it); of a pointer it is the address.
+		assertNoSecret(t, name+" %p", fmt.Sprintf("%p", v), forms)
+	}
+	assertNoSecret(t, name+" Sprint", fmt.Sprint(v), forms)
+	assertNoSecret(t, name+" Sprintln", fmt.Sprintln(v), forms)
+
+	if _, isReflect := v.(reflect.Value); isReflect {
+		return
+	}
+	var text, js bytes.Buffer
+	slog.New(slog.NewTextHandler(&text, &slog.HandlerOptions{Level: slog.LevelDebug})).
+		Debug("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
+	assertNoSecret(t, name+" slog text", text.String(), forms)
+	if name == "embedded both" {
+		return
+	}
+	slog.New(slog.NewJSONHandler(&js, &slog.HandlerOptions{Level: slog.LevelDebug})).
+		Debug("value", "v", v, slog.Any("any", v), slog.Group("g", "v", v))
+	assertNoSecret(t, name+" slog JSON", js.String(), forms)
+	assert.NotContains(t, js.String(), "!ERROR", "%s: slog JSON failed", name)
+
+	if name == "embedded both" {
+		return
+	}
+	b, err := json.Marshal(v)
+	require.NoError(t, err, name)
+	assertNoSecret(t, name+" json.Marshal", string(b), forms)
+}
+
+// TestNoTokenInFormattingVending: a GrantCache and a ReuseTokenSource hold
+// tokens; printing, logging or encoding them shows none.
+func TestNoTokenInFormattingVending(t *testing.T) {
+	t.Parallel()
+	c, err := New(testKeys, WithClock(fixedClock(1628015484+60)),
+		WithHTTPClient(&http.Client{Transport: answerTransport{grantOK}}))
+	require.NoError(t, err)
+	g, err := NewGrantCache(c, CacheConfig{})
+	require.NoError(t, err)
+	tok, err := g.GrantToken(context.Background(), NewTokenRequest(time.Hour).AuthorizedUUID("u").Channel("c", Read))
+	require.NoError(t, err)
+	require.Equal(t, 1, g.Stats().Entries)
+	ts := ReuseTokenSource(tokenSourceFunc(func(context.Context) (string, error) { return tok, nil }), time.Minute)
+	_, err = ts.Token(context.Background())
+	require.NoError(t, err)
+
+	forms := secretForms(tok, strings.TrimRight(tok, "=")[:40])
+	for name, v := range map[string]any{"*GrantCache": g, "ReuseTokenSource": ts, "slice": []any{g, ts}} {
+		assertRedactedEverywhere(t, name, v, forms)
+	}
+	assert.Equal(t, "pam.GrantCache{entries:1}", fmt.Sprint(g))
+	assert.Equal(t, "pam.ReuseTokenSource{early:1m0s token:[redacted]}", fmt.Sprint(ts))
 }
